@@ -1,0 +1,1 @@
+"""Lambda function entry points, one package per function."""

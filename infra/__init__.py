@@ -1,0 +1,1 @@
+"""Where the code runs: AWS stacks, artifact builds, local stand-ins. Never imported by Lambda."""

@@ -1,0 +1,60 @@
+"""An embedded PostgreSQL (the `pgserver` wheel) for `make run` and the tests.
+
+pgserver listens on a Unix socket only (no TCP port to collide with) and stops the server when the
+last process that asked for it exits, so Ctrl-C on `make run` also stops the database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    import pgserver
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCAL_DIR = REPO_ROOT / ".local"
+
+
+def start_embedded_server(pgdata: Path) -> pgserver.PostgresServer:
+    """Start (or join) the embedded server whose data lives in `pgdata`."""
+    pgdata.mkdir(parents=True, exist_ok=True)
+    # pgserver keeps lock files in the user's runtime dir; give it one of ours where none is set.
+    runtime_dir = LOCAL_DIR / "runtime"
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    import pgserver  # imported here: it reads XDG_RUNTIME_DIR at import time
+
+    return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+def socket_url(server: pgserver.PostgresServer, database: str) -> str:
+    """A pg8000 URL for `database` on the server's Unix socket."""
+    sock = quote(str(server.get_postmaster_info().socket_path), safe="/")
+    return f"postgresql+pg8000://{server.postgres_user}@/{database}?unix_sock={sock}"
+
+
+def ensure_database(admin_url: str, database: str) -> None:
+    """Create `database` on the server of `admin_url` unless it exists."""
+    engine = create_engine(admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+    finally:
+        engine.dispose()
+
+
+def embedded_database_url(pgdata: Path, database: str) -> tuple[pgserver.PostgresServer, str]:
+    """Start the embedded server, make sure `database` exists, and return its URL."""
+    server = start_embedded_server(pgdata)
+    ensure_database(socket_url(server, "postgres"), database)
+    return server, socket_url(server, database)

@@ -1,0 +1,36 @@
+"""One OpenAPI document for the whole API, merged from each function's FastAPI app."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi.openapi.utils import get_openapi
+
+from infra.local.gateway import ApiGateway
+from shared.web.app_factory import API_VERSION
+
+
+def merged_openapi(gateway: ApiGateway) -> dict[str, Any]:
+    """Paths and schemas of every function that exposes an `app` beside its handler."""
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for function in sorted({route.function for route in gateway.config.routes}):
+        module_name = gateway.config.handlers[function].rsplit(".", 1)[0]
+        app = getattr(importlib.import_module(module_name), "app", None)
+        if app is None:
+            continue
+        spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        for path, operations in spec.get("paths", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(spec.get("components", {}).get("schemas", {}))
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "CountOnMe API", "version": API_VERSION},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+    return document

@@ -1,0 +1,50 @@
+"""`make run`: embedded PostgreSQL (unless DATABASE_URL is set), migrations, and the whole API on
+http://127.0.0.1:$PORT through the API Gateway emulator. Ctrl-C stops all of it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from infra.local.asgi import create_asgi_app
+from infra.local.database import LOCAL_DIR, embedded_database_url
+from infra.local.gateway import ApiGateway
+from infra.local.template import load_template, parse_api
+from shared.migrations_runner import upgrade_database
+from shared.settings import redact_url
+
+HOST = "127.0.0.1"
+# Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes.
+LOCAL_SANDBOXES = 4
+
+
+def main() -> None:
+    port = int(os.environ.get("PORT", "8000"))
+    if not os.environ.get("DATABASE_URL"):
+        # Keep a reference: the embedded server stops when this process exits.
+        _server, url = embedded_database_url(LOCAL_DIR / "pgdata", "countonme")
+        os.environ["DATABASE_URL"] = url
+        print(f"Embedded PostgreSQL: data in {LOCAL_DIR / 'pgdata'}")
+    os.environ.setdefault("DB_POOL_SIZE", str(LOCAL_SANDBOXES))
+    database_url = os.environ["DATABASE_URL"]
+    upgrade_database(database_url)
+    print(f"Database migrated: {redact_url(database_url)}")
+
+    ttl = os.environ.get("AUTHORIZER_CACHE_TTL")
+    overrides = {"AuthorizerCacheTtl": int(ttl)} if ttl else {}
+    gateway = ApiGateway(
+        parse_api(load_template(), overrides), sandboxes_per_function=LOCAL_SANDBOXES
+    )
+    print(f"\nCountOnMe API:  http://{HOST}:{port}")
+    print(f"API docs:       http://{HOST}:{port}/docs")
+    print("Stop with Ctrl-C (stops the embedded database too).\n")
+    try:
+        uvicorn.run(create_asgi_app(gateway), host=HOST, port=port, log_level="info")
+    finally:
+        gateway.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Code shared by every CountOnMe Lambda function: settings, database, models, web glue."""

@@ -1,0 +1,101 @@
+"""The container's SQLAlchemy engine, request transactions, and database error classification.
+
+One engine per Lambda container with a single pooled connection: a sandbox serves one request at a
+time, and RDS Proxy multiplexes the connections of all sandboxes. `pool_pre_ping` replaces a
+connection the proxy closed while the sandbox was frozen; `pool_recycle` stays below the proxy's
+idle timeout. No engine option here makes the dialect issue `SET` (that would pin proxy sessions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.errors import ServiceUnavailableError
+from shared.settings import Settings, get_settings
+
+# SQLSTATE classes that mean "the database cannot serve us right now", not "the query is wrong":
+# 08 connection exception, 53 insufficient resources, 57P operator intervention (shutdown, startup).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+
+
+def pg8000_url(database_url: str) -> str:
+    """The URL with the pg8000 driver selected, whatever driver the operator wrote."""
+    url = make_url(database_url)
+    return url.set(drivername="postgresql+pg8000").render_as_string(hide_password=False)
+
+
+def build_engine(settings: Settings) -> Engine:
+    """An engine sized for one Lambda sandbox (or `DB_POOL_SIZE` where more threads share it)."""
+    return create_engine(
+        pg8000_url(settings.database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_pre_ping=True,
+        pool_recycle=settings.db_pool_recycle_s,
+        pool_timeout=settings.db_socket_timeout_s,
+        connect_args={"timeout": settings.db_socket_timeout_s},
+        # Bound parameters (token hashes, user data) stay out of exception messages and logs.
+        hide_parameters=True,
+    )
+
+
+@cache
+def get_engine() -> Engine:
+    """The container's engine, built on first use from the container's settings."""
+    return build_engine(get_settings())
+
+
+@cache
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _server_fields(exc: BaseException) -> dict[str, str]:
+    """The fields of the server's error message (pg8000 passes them as a dict), else empty."""
+    orig = getattr(exc, "orig", exc)
+    args = getattr(orig, "args", ())
+    return args[0] if args and isinstance(args[0], dict) else {}
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE code behind a DBAPI error, if the server sent one."""
+    return _server_fields(exc).get("C")
+
+
+def violated_constraint(exc: BaseException) -> str | None:
+    """The name of the constraint an integrity error (SQLSTATE class 23) violated.
+
+    pg8000 reports constraint violations as ProgrammingError, not IntegrityError, so callers must
+    look at the SQLSTATE rather than the exception class.
+    """
+    fields = _server_fields(exc)
+    return fields.get("n") if fields.get("C", "").startswith("23") else None
+
+
+def is_database_unavailable(exc: DBAPIError) -> bool:
+    """True when the error means the database is unreachable or overloaded (answer 503)."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    code = sqlstate(exc)
+    return code is not None and code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+
+
+@contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """One request's unit of work: commit on success, roll back on error, 503 if the DB is down."""
+    factory = _session_factory(engine or get_engine())
+    try:
+        with factory() as session, session.begin():
+            yield session
+    except DBAPIError as exc:
+        if is_database_unavailable(exc):
+            retry_after = get_settings().db_unavailable_retry_after_s
+            raise ServiceUnavailableError(retry_after) from exc
+        raise

@@ -1,0 +1,23 @@
+"""Every table of the schema; importing this package fills `Base.metadata` (Alembic reads it)."""
+
+from shared.models.base import Base
+from shared.models.body_weight import BodyWeight
+from shared.models.catalog import CatalogPortion, CatalogProduct
+from shared.models.device import Device
+from shared.models.food_entry import FoodEntry
+from shared.models.goal import UserGoal
+from shared.models.product import Product, ProductPortion
+from shared.models.rate_limit import RateLimitHit
+
+__all__ = [
+    "Base",
+    "BodyWeight",
+    "CatalogPortion",
+    "CatalogProduct",
+    "Device",
+    "FoodEntry",
+    "Product",
+    "ProductPortion",
+    "RateLimitHit",
+    "UserGoal",
+]

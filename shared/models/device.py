@@ -1,0 +1,28 @@
+"""An installed app: the owner of every other row. Only a bcrypt hash of its secret is stored."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, timestamp
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    __table_args__ = (
+        # A live device always has a hash; a revoked one never keeps one.
+        CheckConstraint(
+            "(revoked_at IS NULL) = (token_hash IS NOT NULL)", name="hash_iff_not_revoked"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = timestamp()
+    last_seen_at: Mapped[datetime | None] = timestamp(nullable=True)
+    revoked_at: Mapped[datetime | None] = timestamp(nullable=True)

@@ -1,0 +1,88 @@
+"""Typed settings read once per container from the environment.
+
+A plain dataclass rather than pydantic-settings: the authorizer imports this module and must stay
+light, and every field here is a simple scalar that a few lines can parse and validate.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import urlsplit, urlunsplit
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot run with."""
+
+
+def _int_env(env: dict[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, safe for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    userinfo = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{userinfo}:***@{netloc[1]}"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the functions read from the environment."""
+
+    stage: str = "local"
+    service_name: str = "countonme"
+    database_url: str = field(default="", repr=False)
+    db_pool_size: int = 1
+    db_pool_recycle_s: int = 240
+    db_socket_timeout_s: int = 10
+    db_unavailable_retry_after_s: int = 5
+    bcrypt_rounds: int = 10
+    register_rate_limit: int = 10
+    register_rate_window_s: int = 60
+
+    def __repr__(self) -> str:
+        shown = redact_url(self.database_url)
+        return (
+            f"Settings(stage={self.stage!r}, database_url={shown!r}, "
+            f"db_pool_size={self.db_pool_size})"
+        )
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Parse and validate the environment; raise SettingsError naming the bad variable."""
+        env = dict(os.environ if env is None else env)
+        database_url = env.get("DATABASE_URL", "")
+        if not database_url.startswith("postgresql"):
+            raise SettingsError("DATABASE_URL must be set to a postgresql:// URL")
+        return cls(
+            stage=env.get("STAGE", "local"),
+            service_name=env.get("POWERTOOLS_SERVICE_NAME", "countonme"),
+            database_url=database_url,
+            db_pool_size=_int_env(env, "DB_POOL_SIZE", 1, 1, 50),
+            db_pool_recycle_s=_int_env(env, "DB_POOL_RECYCLE_S", 240, 10, 3600),
+            db_socket_timeout_s=_int_env(env, "DB_SOCKET_TIMEOUT_S", 10, 1, 60),
+            db_unavailable_retry_after_s=_int_env(env, "DB_UNAVAILABLE_RETRY_AFTER_S", 5, 1, 300),
+            bcrypt_rounds=_int_env(env, "BCRYPT_ROUNDS", 10, 4, 16),
+            register_rate_limit=_int_env(env, "REGISTER_RATE_LIMIT", 10, 1, 10_000),
+            register_rate_window_s=_int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
+        )
+
+
+@cache
+def get_settings() -> Settings:
+    """The container's settings, parsed on first use."""
+    return Settings.from_env()

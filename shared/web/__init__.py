@@ -1,0 +1,1 @@
+"""FastAPI glue shared by the HTTP functions: app factory, error handlers, dependencies."""

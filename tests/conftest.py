@@ -1,0 +1,100 @@
+"""Test-wide setup: a real PostgreSQL (embedded unless DATABASE_URL is set), migrated once.
+
+The embedded server keeps its data in `.local/pg-test`, apart from `make run`'s, and the test
+database is recreated for every run. Settings are read from the environment once per process, so
+DATABASE_URL is fixed in `pytest_configure`, before any test module imports the functions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+from starlette.testclient import TestClient
+
+from infra.local.asgi import create_asgi_app
+from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
+from infra.local.gateway import ApiGateway
+from infra.local.template import load_template, parse_api
+from shared.db import pg8000_url
+from shared.migrations_runner import upgrade_database
+
+TEST_DATABASE = "countonme_test"
+_state: dict[str, Any] = {}
+
+
+def _recreate_database(admin_url: str, name: str) -> None:
+    engine = create_engine(pg8000_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+    ensure_database(pg8000_url(admin_url), name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        admin_url = configured
+        url = pg8000_url(configured)
+    else:
+        server = start_embedded_server(LOCAL_DIR / "pg-test")
+        _state["server"] = server
+        admin_url = socket_url(server, "postgres")
+        _recreate_database(admin_url, TEST_DATABASE)
+        url = socket_url(server, TEST_DATABASE)
+    _state["admin_url"] = admin_url
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DB_POOL_SIZE", "4")
+    # Registration-heavy tests stay fast; the production cost is set per stage and benchmarked.
+    os.environ.setdefault("BCRYPT_ROUNDS", "4")
+    upgrade_database(url)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> str:
+    """A URL on the same server with rights to create scratch databases."""
+    return _state["admin_url"]
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_engine(pg8000_url(database_url), pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_db(engine: Engine) -> Iterator[None]:
+    """Every test starts from empty tables (the schema stays)."""
+    with engine.begin() as conn:
+        conn.execute(
+            text("TRUNCATE devices, catalog_products, rate_limit_hits RESTART IDENTITY CASCADE")
+        )
+    yield
+
+
+@pytest.fixture
+def gateway() -> Iterator[ApiGateway]:
+    """The API as template.yaml wires it; the authorizer re-checks every request unless a test
+    builds its own gateway with a cache TTL."""
+    gateway = ApiGateway(
+        parse_api(load_template()), authorizer_cache_ttl_s=0, sandboxes_per_function=4
+    )
+    yield gateway
+    gateway.close()
+
+
+@pytest.fixture
+def client(gateway: ApiGateway, clean_db: None) -> Iterator[TestClient]:
+    """An HTTP client speaking to the emulator in-process (no socket)."""
+    with TestClient(create_asgi_app(gateway), base_url="http://127.0.0.1:8000") as client:
+        yield client

@@ -1,0 +1,58 @@
+"""An unreachable database is a 503 with Retry-After, never a 500 or a hang."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from infra.local.events import LambdaContext, proxy_event
+from shared.db import build_engine, transaction
+from shared.errors import ServiceUnavailableError
+from shared.settings import get_settings
+from shared.web.app_factory import create_app, create_lambda_handler
+
+UNREACHABLE = "postgresql://nobody@/nowhere?unix_sock=/nonexistent/.s.PGSQL.5432"
+
+
+def unreachable_engine():
+    return build_engine(replace(get_settings(), database_url=UNREACHABLE))
+
+
+def test_transaction_maps_unreachable_database_to_503() -> None:
+    with pytest.raises(ServiceUnavailableError) as info, transaction(unreachable_engine()) as s:
+        s.execute(text("SELECT 1"))
+    assert info.value.status_code == 503
+    assert int(info.value.headers["Retry-After"]) > 0
+
+
+def test_http_answer_is_json_503_with_retry_after() -> None:
+    router = APIRouter()
+    engine = unreachable_engine()
+
+    @router.get("/probe")
+    async def probe() -> dict[str, int]:
+        with transaction(engine) as session:
+            return {"one": session.execute(text("SELECT 1")).scalar_one()}
+
+    handler = create_lambda_handler(create_app(router, title="probe"))
+    event = proxy_event(
+        method="GET",
+        path="/probe",
+        resource="/probe",
+        stage="test",
+        headers=[],
+        query=[],
+        path_parameters=None,
+        body=b"",
+        source_ip="127.0.0.1",
+        authorizer=None,
+    )
+    result = handler(event, LambdaContext(function_name="probe"))
+    assert result["statusCode"] == 503
+    assert json.loads(result["body"])["code"] == "SERVICE_UNAVAILABLE"
+    assert int(result["headers"]["retry-after"]) > 0
+    assert "nonexistent" not in result["body"]

@@ -1,0 +1,43 @@
+"""Settings parsing: defaults, validation with the variable named, secrets never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import Settings, SettingsError, redact_url
+
+URL = "postgresql://app:s3cret@db.example:5432/countonme"
+
+
+def test_defaults_apply_when_only_the_url_is_set() -> None:
+    settings = Settings.from_env({"DATABASE_URL": URL})
+    assert settings.db_pool_size == 1
+    assert settings.bcrypt_rounds == 10
+    assert settings.register_rate_limit == 10
+
+
+def test_values_are_read_and_typed() -> None:
+    settings = Settings.from_env({"DATABASE_URL": URL, "DB_POOL_SIZE": "3", "STAGE": "prod"})
+    assert settings.db_pool_size == 3
+    assert settings.stage == "prod"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"DATABASE_URL": URL, "DB_POOL_SIZE": "many"}, "DB_POOL_SIZE"),
+        ({"DATABASE_URL": URL, "BCRYPT_ROUNDS": "99"}, "BCRYPT_ROUNDS"),
+    ],
+)
+def test_invalid_values_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
+
+
+def test_password_never_appears_in_repr() -> None:
+    settings = Settings.from_env({"DATABASE_URL": URL})
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in str(settings)
+    assert redact_url(URL) == "postgresql://app:***@db.example:5432/countonme"
