@@ -1,4 +1,5 @@
-"""The container's SQLAlchemy engine, request transactions, and database error classification.
+"""The container's SQLAlchemy engine and database error classification (Core only: the
+authorizer uses this module and must not pay for importing the ORM).
 
 One engine per Lambda container with a single pooled connection: a sandbox serves one request at a
 time, and RDS Proxy multiplexes the connections of all sandboxes. `pool_pre_ping` replaces a
@@ -12,10 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError
-from sqlalchemy.orm import Session, sessionmaker
 
 from shared.errors import ServiceUnavailableError
 from shared.settings import Settings, get_settings
@@ -52,11 +52,6 @@ def get_engine() -> Engine:
     return build_engine(get_settings())
 
 
-@cache
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
 def _server_fields(exc: BaseException) -> dict[str, str]:
     """The fields of the server's error message (pg8000 passes them as a dict), else empty."""
     orig = getattr(exc, "orig", exc)
@@ -72,8 +67,8 @@ def sqlstate(exc: BaseException) -> str | None:
 def violated_constraint(exc: BaseException) -> str | None:
     """The name of the constraint an integrity error (SQLSTATE class 23) violated.
 
-    pg8000 reports constraint violations as ProgrammingError, not IntegrityError, so callers must
-    look at the SQLSTATE rather than the exception class.
+    pg8000 reports some violations (CHECK, foreign keys) as ProgrammingError rather than
+    IntegrityError, so callers must look at the SQLSTATE, never the exception class.
     """
     fields = _server_fields(exc)
     return fields.get("n") if fields.get("C", "").startswith("23") else None
@@ -88,14 +83,19 @@ def is_database_unavailable(exc: DBAPIError) -> bool:
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One request's unit of work: commit on success, roll back on error, 503 if the DB is down."""
-    factory = _session_factory(engine or get_engine())
+def unavailable_as_503() -> Iterator[None]:
+    """Turn "the database cannot serve us" into ServiceUnavailableError (503 + Retry-After)."""
     try:
-        with factory() as session, session.begin():
-            yield session
+        yield
     except DBAPIError as exc:
         if is_database_unavailable(exc):
             retry_after = get_settings().db_unavailable_retry_after_s
             raise ServiceUnavailableError(retry_after) from exc
         raise
+
+
+@contextmanager
+def autocommit_connection(engine: Engine | None = None) -> Iterator[Connection]:
+    """A Core connection without BEGIN/COMMIT round trips, for single-statement work."""
+    with unavailable_as_503(), (engine or get_engine()).connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -10,7 +10,8 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from infra.local.events import LambdaContext, proxy_event
-from shared.db import build_engine, transaction
+from shared.db import build_engine
+from shared.sessions import transaction
 from shared.errors import ServiceUnavailableError
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
