@@ -1,8 +1,8 @@
 """Device bearer tokens: `<device_id>.<secret>`, of which only a bcrypt hash of the secret is kept.
 
-The secret carries 256 bits of entropy, so bcrypt's cost buys little against guessing; it is there so
-that a leaked table does not hand out working tokens. Every authorizer cache miss pays one check, so
-the cost is a setting (see README) rather than the highest the CPU allows.
+The secret carries 256 bits of entropy, so bcrypt's cost buys little against guessing; it is there
+so that a leaked table does not hand out working tokens. Every authorizer cache miss pays one
+check, so the cost is a setting (see README) rather than the highest the CPU allows.
 """
 
 from __future__ import annotations

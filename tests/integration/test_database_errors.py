@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from infra.local.events import LambdaContext, proxy_event
 from shared.db import build_engine
-from shared.sessions import transaction
 from shared.errors import ServiceUnavailableError
+from shared.sessions import transaction
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 
