@@ -95,7 +95,11 @@ def unavailable_as_503() -> Iterator[None]:
 
 
 @contextmanager
-def autocommit_connection(engine: Engine | None = None) -> Iterator[Connection]:
-    """A Core connection without BEGIN/COMMIT round trips, for single-statement work."""
-    with unavailable_as_503(), (engine or get_engine()).connect() as connection:
-        yield connection.execution_options(isolation_level="AUTOCOMMIT")
+def core_transaction(engine: Engine | None = None) -> Iterator[Connection]:
+    """A Core connection in one transaction, committed on success (no ORM involved).
+
+    Not AUTOCOMMIT: with pg8000, the pre-ping on checkout opens a server transaction before the
+    isolation level is switched, and the "autocommitted" writes are then rolled back on return.
+    """
+    with unavailable_as_503(), (engine or get_engine()).begin() as connection:
+        yield connection

@@ -1,0 +1,63 @@
+"""REST API TOKEN authorizer: a plain Powertools handler (no FastAPI, Mangum or ORM imports).
+
+Valid token → Allow on every route of the stage (the decision is cached per token, so a policy for
+one route only would block the device's next route) with `device_id` in the context. Unknown,
+malformed or wrong → `Unauthorized` (API Gateway answers 401, the app registers again). Revoked →
+explicit Deny (403, the app stops). A database outage raises, which the gateway answers 503.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from shared.db import core_transaction
+from shared.device_auth import Verdict, verify_token
+from shared.errors import InvalidTokenError
+from shared.observability import instrument_handler, logger, metrics
+from shared.settings import get_settings
+from shared.tokens import bearer_token, parse_token
+
+
+def _stage_wildcard(method_arn: str) -> str:
+    """arn:aws:execute-api:region:account:api-id/stage/VERB/path → …/api-id/stage/*/*."""
+    api_arn, stage = method_arn.split("/")[:2]
+    return f"{api_arn}/{stage}/*/*"
+
+
+def _policy(principal: str, effect: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        "context": context,
+    }
+
+
+def _reject(reason: str) -> NoReturn:
+    metrics.add_metric(name="AuthorizerInvalid", unit="Count", value=1)
+    logger.info("Token rejected", extra={"reason": reason})
+    raise Exception("Unauthorized")  # API Gateway maps exactly this message to 401
+
+
+def authorize(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    try:
+        parsed = parse_token(bearer_token(event.get("authorizationToken")))
+    except InvalidTokenError:
+        return _reject("malformed")
+    with core_transaction() as connection:
+        result = verify_token(connection, parsed, bcrypt_rounds=get_settings().bcrypt_rounds)
+    if result.verdict is Verdict.INVALID:
+        return _reject("unknown device or wrong secret")
+    metrics.add_metric(name=f"Authorizer{result.verdict.value.title()}", unit="Count", value=1)
+    assert result.device_id is not None
+    device_id = str(result.device_id)
+    resource = _stage_wildcard(event["methodArn"])
+    if result.verdict is Verdict.REVOKED:
+        logger.info("Revoked device denied", extra={"device_id": device_id})
+        return _policy(device_id, "Deny", resource, {})
+    return _policy(device_id, "Allow", resource, {"device_id": device_id})
+
+
+lambda_handler = instrument_handler(authorize, correlation_id_path=None)

@@ -1,0 +1,1 @@
+"""Database access, one module per aggregate; every query is scoped to a device."""

@@ -1,0 +1,60 @@
+"""Devices: token upsert, lookup, and revocation with erasure of everything the device owns."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.models import Base, Device
+
+
+def upsert_token(session: Session, device_id: uuid.UUID, token_hash: str) -> bool:
+    """Create the device or give it a new token hash (the old token dies), in one statement that
+    concurrent registrations of one id cannot break. False when the device is revoked."""
+    statement = (
+        insert(Device)
+        .values(id=device_id, token_hash=token_hash)
+        .on_conflict_do_update(
+            index_elements=[Device.id],
+            set_={"token_hash": token_hash},
+            where=Device.revoked_at.is_(None),
+        )
+        .returning(Device.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def get(session: Session, device_id: uuid.UUID) -> Device | None:
+    return session.execute(select(Device).where(Device.id == device_id)).scalar_one_or_none()
+
+
+@cache
+def _top_level_device_tables() -> tuple[Table, ...]:
+    """Device-owned tables whose rows are not children of another device-owned row; deleting
+    these cascades to the rest (portions and entries go with their product)."""
+    owned = [t for t in Base.metadata.sorted_tables if "device_id" in t.c and t.name != "devices"]
+    return tuple(
+        table
+        for table in owned
+        if not any(
+            "device_id" in fk.column.table.c and fk.column.table.name != "devices"
+            for fk in table.foreign_keys
+        )
+    )
+
+
+def revoke_and_erase(session: Session, device_id: uuid.UUID) -> None:
+    """Revoke the device and permanently delete all of its rows, in one statement."""
+    statement = (
+        update(Device)
+        .where(Device.id == device_id)
+        .values(revoked_at=func.coalesce(Device.revoked_at, func.now()), token_hash=None)
+    )
+    for table in _top_level_device_tables():
+        erase = delete(table).where(table.c.device_id == device_id)
+        statement = statement.add_cte(erase.cte(f"erase_{table.name}"))
+    session.execute(statement)

@@ -1,0 +1,1 @@
+"""Business rules between the HTTP routes and the repositories."""
