@@ -28,6 +28,8 @@ def main() -> None:
         os.environ["DATABASE_URL"] = url
         print(f"Embedded PostgreSQL: data in {LOCAL_DIR / 'pgdata'}")
     os.environ.setdefault("DB_POOL_SIZE", str(LOCAL_SANDBOXES))
+    # EMF metric lines are for CloudWatch; locally they would drown the request log.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     database_url = os.environ["DATABASE_URL"]
     upgrade_database(database_url)
     print(f"Database migrated: {redact_url(database_url)}")

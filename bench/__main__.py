@@ -1,0 +1,19 @@
+"""`make bench`: run every benchmark against a fresh embedded database and print the report."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("BCRYPT_ROUNDS", "10")  # the production default, whatever the shell says
+
+from bench import bench_authorizer
+from bench.harness import prepare_database
+
+
+def main() -> None:
+    url = prepare_database()
+    print(bench_authorizer.run(url))
+
+
+if __name__ == "__main__":
+    main()

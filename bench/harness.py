@@ -1,0 +1,76 @@
+"""Shared benchmark plumbing: an embedded database of its own, timing, and the report table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
+from shared.db import pg8000_url
+
+BENCH_DATABASE = "countonme_bench"
+
+
+def prepare_database() -> str:
+    """A freshly migrated benchmark database (DATABASE_URL's server, else an embedded one)."""
+    from shared.migrations_runner import upgrade_database
+
+    configured = os.environ.get("BENCH_DATABASE_URL")
+    if configured:
+        url = pg8000_url(configured)
+    else:
+        server = start_embedded_server(LOCAL_DIR / "pg-bench")
+        prepare_database.server = server  # type: ignore[attr-defined] - keep it running
+        admin = socket_url(server, "postgres")
+        engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+        engine.dispose()
+        ensure_database(admin, BENCH_DATABASE)
+        url = socket_url(server, BENCH_DATABASE)
+    os.environ["DATABASE_URL"] = url
+    upgrade_database(url)
+    return url
+
+
+@dataclass
+class Timing:
+    name: str
+    samples_ms: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p99(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def measure(name: str, action: Callable[[], object], *, runs: int, warmup: int = 3) -> Timing:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Timing(name, samples)
+
+
+def table(rows: list[Timing], baseline: Timing) -> str:
+    lines = [
+        f"| case | median ms | p99 ms | ratio to {baseline.name} |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        ratio = row.median / baseline.median
+        lines.append(f"| {row.name} | {row.median:.2f} | {row.p99:.2f} | {ratio:.2f} |")
+    return "\n".join(lines)

@@ -1,0 +1,60 @@
+"""The template wires what the contract needs: handlers exist, auth where it belongs, throttles."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+from infra.local.template import load_template, parse_api
+
+PUBLIC = {"/health", "/v1/devices/register", "/v1/auth/register"}
+
+
+def test_every_handler_resolves_to_a_callable() -> None:
+    config = parse_api(load_template())
+    for function, handler in config.handlers.items():
+        module_name, attribute = handler.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module_name), attribute)), function
+
+
+def test_only_health_and_register_are_public() -> None:
+    routes = parse_api(load_template()).routes
+    assert {r.resource for r in routes if not r.authorized} == PUBLIC
+    assert all(r.authorized for r in routes if r.resource not in PUBLIC)
+
+
+def test_authorizer_is_token_type_with_parameterised_ttl() -> None:
+    api = load_template()["Resources"]["Api"]["Properties"]
+    spec = api["Auth"]["Authorizers"][api["Auth"]["DefaultAuthorizer"]]
+    assert spec["FunctionPayloadType"] == "TOKEN"
+    assert spec["Identity"]["ReauthorizeEvery"] == {"Ref": "AuthorizerCacheTtl"}
+
+
+def test_gateway_responses_match_the_contract() -> None:
+    responses = load_template()["Resources"]["Api"]["Properties"]["GatewayResponses"]
+
+    def body(kind: str) -> object:
+        return json.loads(responses[kind]["ResponseTemplates"]["application/json"])
+
+    assert (responses["UNAUTHORIZED"]["StatusCode"], body("UNAUTHORIZED")) == (
+        401,
+        {"detail": "Invalid token", "code": "INVALID_TOKEN"},
+    )
+    assert (responses["ACCESS_DENIED"]["StatusCode"], body("ACCESS_DENIED")) == (
+        403,
+        {"detail": "Device revoked", "code": "DEVICE_REVOKED"},
+    )
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == 404
+    assert responses["AUTHORIZER_FAILURE"]["StatusCode"] == 503
+
+
+def test_register_routes_are_throttled_harder_than_the_stage() -> None:
+    template = load_template()
+    parameters = template["Parameters"]
+    settings = template["Resources"]["Api"]["Properties"]["MethodSettings"]
+    rate = {
+        s["ResourcePath"]: parameters[s["ThrottlingRateLimit"]["Ref"]]["Default"] for s in settings
+    }
+    stage = rate["/*"]
+    for path in ("/~1v1~1devices~1register", "/~1v1~1auth~1register"):
+        assert rate[path] < stage
