@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench lock clean-local
+.PHONY: run test lint format bench lock catalog clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Load (or update) the food catalog into DATABASE_URL: make catalog [CATALOG_FILE=path.jsonl]
+CATALOG_FILE ?= infra/catalog/foods.jsonl
+catalog: $(STAMP)
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (make run loads the catalog by itself)"; exit 2; }
+	$(BIN)/python -m infra.catalog.load $(CATALOG_FILE)
 
 # Re-resolve the pinned versions after editing pyproject.toml.
 lock: $(STAMP)

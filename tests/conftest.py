@@ -22,6 +22,7 @@ from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
 from shared.db import pg8000_url
 from shared.migrations_runner import upgrade_database
+from tests.support.api import Device
 
 TEST_DATABASE = "countonme_test"
 _state: dict[str, Any] = {}
@@ -98,3 +99,13 @@ def client(gateway: ApiGateway, clean_db: None) -> Iterator[TestClient]:
     """An HTTP client speaking to the emulator in-process (no socket)."""
     with TestClient(create_asgi_app(gateway), base_url="http://127.0.0.1:8000") as client:
         yield client
+
+
+@pytest.fixture
+def device(client: TestClient) -> Device:
+    return Device(client)
+
+
+@pytest.fixture
+def other_device(client: TestClient) -> Device:
+    return Device(client)

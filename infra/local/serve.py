@@ -7,17 +7,33 @@ from __future__ import annotations
 import os
 
 import uvicorn
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
+from infra.catalog.load import DEFAULT_FILE, catalog_is_empty, load_file
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, embedded_database_url
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
+from shared.db import pg8000_url
 from shared.migrations_runner import upgrade_database
 from shared.settings import redact_url
 
 HOST = "127.0.0.1"
 # Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes.
 LOCAL_SANDBOXES = 4
+
+
+def load_starter_catalog(database_url: str) -> None:
+    """Fill an empty catalog with the shipped dataset, so search works out of the box."""
+    engine = create_engine(pg8000_url(database_url), poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            if catalog_is_empty(connection):
+                count = load_file(connection, DEFAULT_FILE)
+                print(f"Catalog loaded: {count} products from {DEFAULT_FILE.name}")
+    finally:
+        engine.dispose()
 
 
 def main() -> None:
@@ -33,6 +49,7 @@ def main() -> None:
     database_url = os.environ["DATABASE_URL"]
     upgrade_database(database_url)
     print(f"Database migrated: {redact_url(database_url)}")
+    load_starter_catalog(database_url)
 
     ttl = os.environ.get("AUTHORIZER_CACHE_TTL")
     overrides = {"AuthorizerCacheTtl": int(ttl)} if ttl else {}

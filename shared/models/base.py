@@ -17,7 +17,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-UNITS = ("mg", "g", "kg", "ml", "l", "tsp", "tbsp", "cup", "pcs", "serving")
 MEAL_TYPES = ("breakfast", "lunch", "dinner", "snacks", "water")
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.models.base import UNITS, Base, in_list, timestamp, uuid_pk
+from shared.models.base import Base, in_list, timestamp, uuid_pk
+from shared.units import UNITS
 
 # Weighted English document for full-text search: display name first, then brand, then category.
 # A stored generated column (not an expression index) so queries and the index share one definition.
@@ -68,7 +69,8 @@ class CatalogPortion(Base):
             " AND (fat IS NULL OR fat >= 0)",
             name="macros_non_negative",
         ),
-        Index("ix_catalog_portions_catalog_product_id", "catalog_product_id"),
+        # Portions are identified by label within their product, so re-imports update in place.
+        UniqueConstraint("catalog_product_id", "label"),
         Index(
             "uq_catalog_portions_one_default",
             "catalog_product_id",

@@ -20,3 +20,9 @@ class RequestModel(BaseModel):
     """Request bodies: unknown fields are ignored (the app may send more than we read)."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+class ResponseModel(BaseModel):
+    """Response bodies, built straight from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)

@@ -1,10 +1,17 @@
-"""Helpers for API tests: register devices and build authorized headers."""
+"""Helpers for API tests: devices with their own authorized client, and SQL statement counting."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from sqlalchemy import event
 from starlette.testclient import TestClient
+
+from shared.db import get_engine
 
 
 def register(client: TestClient, device_id: uuid.UUID | None = None) -> tuple[uuid.UUID, str]:
@@ -16,3 +23,53 @@ def register(client: TestClient, device_id: uuid.UUID | None = None) -> tuple[uu
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class Device:
+    """A registered device: every request carries its token."""
+
+    def __init__(self, client: TestClient):
+        self.client = client
+        self.id, self.token = register(client)
+        self.headers = bearer(self.token)
+
+    def get(self, path: str, **kw: Any):
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any):
+        return self.client.post(path, json=json, headers=self.headers, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any):
+        return self.client.patch(path, json=json, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw: Any):
+        return self.client.delete(path, headers=self.headers, **kw)
+
+    def product(self, name: str = "Oats", **fields: Any) -> dict[str, Any]:
+        response = self.post("/v1/products", {"name": name, **fields})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def portion(self, product_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"label": "100 g", "base_amount": 100, "base_unit": "g", "calories": 380, **fields}
+        response = self.post(f"/v1/products/{product_id}/portions", body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+
+@contextmanager
+def count_statements(function: str) -> Iterator[list[str]]:
+    """Collect the SQL statements that `function` runs inside the block (the emulator names each
+    function's sandbox threads after it, so the authorizer's lookup is not counted)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if threading.current_thread().name.startswith(function):
+            statements.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

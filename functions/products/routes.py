@@ -1,0 +1,140 @@
+"""HTTP routes of the products function: products, portions, search, name check, catalog."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from shared.schemas.catalog import CatalogProductDetail, CatalogProductOut
+from shared.schemas.products import (
+    NameAvailability,
+    PortionCreate,
+    PortionOut,
+    PortionPatch,
+    ProductCreate,
+    ProductOut,
+    ProductPatch,
+    SearchItem,
+)
+from shared.services import catalog, portions, products
+from shared.sessions import transaction
+from shared.web.dependencies import DeviceId
+
+products_router = APIRouter(prefix="/v1", tags=["products"])
+catalog_router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
+
+Limit = Annotated[int | None, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@products_router.get("/products", response_model=list[ProductOut])
+async def list_products(device_id: DeviceId, limit: Limit = None, offset: Offset = 0):
+    with transaction() as session:
+        return products.list_live(session, device_id, limit, offset)
+
+
+@products_router.post("/products", response_model=ProductOut, status_code=201)
+async def create_product(body: ProductCreate, device_id: DeviceId, response: Response):
+    """201 when created (or when a live product already has the barcode); 200 on a replay."""
+    with transaction() as session:
+        outcome = products.create(session, device_id, body)
+    if not outcome.created:
+        response.status_code = 200
+    return outcome.row
+
+
+@products_router.get("/products/check-name", response_model=NameAvailability)
+async def check_name(device_id: DeviceId, name: Annotated[str, Query(max_length=200)]):
+    with transaction() as session:
+        return NameAvailability(available=products.name_available(session, device_id, name))
+
+
+@products_router.get("/products/search", response_model=list[SearchItem])
+async def search_products(
+    device_id: DeviceId,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=60)] = 35,
+):
+    with transaction() as session:
+        return catalog.search_products(session, device_id, q, limit)
+
+
+@products_router.get("/products/{product_id}", response_model=ProductOut)
+async def get_product(product_id: uuid.UUID, device_id: DeviceId):
+    with transaction() as session:
+        return products.get(session, device_id, product_id)
+
+
+@products_router.patch("/products/{product_id}", response_model=ProductOut)
+async def patch_product(product_id: uuid.UUID, body: ProductPatch, device_id: DeviceId):
+    with transaction() as session:
+        return products.patch(session, device_id, product_id, body)
+
+
+@products_router.delete("/products/{product_id}", status_code=204)
+async def delete_product(product_id: uuid.UUID, device_id: DeviceId) -> Response:
+    with transaction() as session:
+        products.delete(session, device_id, product_id)
+    return Response(status_code=204)
+
+
+@products_router.get("/products/{product_id}/portions", response_model=list[PortionOut])
+async def list_portions(product_id: uuid.UUID, device_id: DeviceId):
+    with transaction() as session:
+        return portions.list_for_product(session, device_id, product_id)
+
+
+@products_router.post("/products/{product_id}/portions", response_model=PortionOut, status_code=201)
+async def create_portion(
+    product_id: uuid.UUID, body: PortionCreate, device_id: DeviceId, response: Response
+):
+    with transaction() as session:
+        outcome = portions.create(session, device_id, product_id, body)
+    if not outcome.created:
+        response.status_code = 200
+    return outcome.row
+
+
+@products_router.get("/portions/{portion_id}", response_model=PortionOut)
+async def get_portion(portion_id: uuid.UUID, device_id: DeviceId):
+    with transaction() as session:
+        return portions.get(session, device_id, portion_id)
+
+
+@products_router.patch("/portions/{portion_id}", response_model=PortionOut)
+async def patch_portion(portion_id: uuid.UUID, body: PortionPatch, device_id: DeviceId):
+    with transaction() as session:
+        return portions.patch(session, device_id, portion_id, body)
+
+
+@products_router.delete("/portions/{portion_id}", status_code=204)
+async def delete_portion(portion_id: uuid.UUID, device_id: DeviceId) -> Response:
+    with transaction() as session:
+        portions.delete(session, device_id, portion_id)
+    return Response(status_code=204)
+
+
+@catalog_router.get("/products", response_model=list[CatalogProductOut])
+async def list_catalog(
+    device_id: DeviceId,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Offset = 0,
+):
+    """The catalog has no owner; the device dependency still refuses unauthenticated calls."""
+    with transaction() as session:
+        return catalog.list_products(session, (search or "").strip() or None, limit, offset)
+
+
+@catalog_router.get("/products/barcode/{barcode}", response_model=CatalogProductDetail)
+async def catalog_by_barcode(barcode: str, device_id: DeviceId):
+    with transaction() as session:
+        return catalog.by_barcode(session, barcode)
+
+
+@catalog_router.get("/products/{product_id}", response_model=CatalogProductDetail)
+async def get_catalog_product(product_id: uuid.UUID, device_id: DeviceId):
+    with transaction() as session:
+        return catalog.get(session, product_id)

@@ -1,0 +1,76 @@
+"""The global catalog: listing with search, one product with its portions, lookup by barcode.
+Each read is one statement (the default portion is joined, never fetched per product)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from shared.models import CatalogPortion, CatalogProduct
+from shared.repositories.common import contains_pattern
+
+# Queries this long or longer also use full-text search; shorter ones only the substring match.
+FULL_TEXT_MIN_LENGTH = 3
+
+
+def substring_match(q: str) -> ColumnElement[bool]:
+    pattern = contains_pattern(q)
+    return or_(CatalogProduct.display_name.ilike(pattern), CatalogProduct.brand.ilike(pattern))
+
+
+def list_with_default(
+    session: Session, search: str | None, limit: int, offset: int
+) -> list[tuple[CatalogProduct, CatalogPortion | None]]:
+    statement: Select = select(CatalogProduct, CatalogPortion).outerjoin(
+        CatalogPortion,
+        and_(CatalogPortion.catalog_product_id == CatalogProduct.id, CatalogPortion.is_default),
+    )
+    order: list = [CatalogProduct.display_name, CatalogProduct.id]
+    if search:
+        if len(search) >= FULL_TEXT_MIN_LENGTH:
+            query = func.websearch_to_tsquery("english", search)
+            statement = statement.where(
+                or_(CatalogProduct.search_document.op("@@")(query), substring_match(search))
+            )
+            order.insert(0, func.ts_rank(CatalogProduct.search_document, query).desc())
+        else:
+            statement = statement.where(substring_match(search))
+    statement = statement.order_by(*order).limit(limit).offset(offset)
+    return [(product, portion) for product, portion in session.execute(statement)]
+
+
+def _with_portions(
+    session: Session, which: ColumnElement[bool]
+) -> tuple[CatalogProduct, list[CatalogPortion]] | None:
+    statement = (
+        select(CatalogProduct, CatalogPortion)
+        .outerjoin(CatalogPortion, CatalogPortion.catalog_product_id == CatalogProduct.id)
+        .where(which)
+        .order_by(CatalogPortion.is_default.desc(), CatalogPortion.label, CatalogPortion.id)
+    )
+    rows = session.execute(statement).all()
+    if not rows:
+        return None
+    return rows[0][0], [portion for _, portion in rows if portion is not None]
+
+
+def get_with_portions(
+    session: Session, product_id: uuid.UUID
+) -> tuple[CatalogProduct, list[CatalogPortion]] | None:
+    return _with_portions(session, CatalogProduct.id == product_id)
+
+
+def by_barcode_with_portions(
+    session: Session, barcode: str
+) -> tuple[CatalogProduct, list[CatalogPortion]] | None:
+    """The first product (by display name) carrying this barcode."""
+    first = (
+        select(CatalogProduct.id)
+        .where(CatalogProduct.barcode == barcode)
+        .order_by(CatalogProduct.display_name, CatalogProduct.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return _with_portions(session, CatalogProduct.id == first)

@@ -1,0 +1,83 @@
+"""Query pieces every device-scoped repository uses."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Insert, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from shared.db import violated_constraint
+from shared.errors import AppError
+from shared.models import Base, Device
+
+RowT = TypeVar("RowT", bound=Base)
+
+
+def live_device(device_id: uuid.UUID) -> ColumnElement[bool]:
+    """True while the device is not revoked. Inserts are guarded by it, so a token still cached
+    by API Gateway after erasure cannot write data for the erased device."""
+    return exists().where(Device.id == device_id, Device.revoked_at.is_(None))
+
+
+_LIKE_SPECIALS = re.compile(r"([\\%_])")
+
+
+def escape_like(text: str) -> str:
+    """`text` with LIKE's wildcards and its escape character (backslash) escaped."""
+    return _LIKE_SPECIALS.sub(r"\\\1", text)
+
+
+def contains_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, taken literally."""
+    return "%" + escape_like(text) + "%"
+
+
+def guarded_insert(model: type[Base], device_id: uuid.UUID, values: dict[str, Any]) -> Insert:
+    """INSERT … SELECT … WHERE the device is live, ON CONFLICT DO NOTHING, RETURNING the row.
+
+    No row back means a conflict (the id or a unique key is taken) or a revoked device; the caller
+    looks again to tell which. Nothing here raises, so the transaction stays usable.
+    """
+    table = model.__table__
+    source = select(*(literal(v, table.c[k].type) for k, v in values.items())).where(
+        live_device(device_id)
+    )
+    return insert(model).from_select(list(values), source).on_conflict_do_nothing().returning(model)
+
+
+@contextmanager
+def constraint_errors(mapping: dict[str, AppError]) -> Iterator[None]:
+    """Turn violations of the named constraints into domain errors (e.g. a taken barcode → 409)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        error = mapping.get(violated_constraint(exc) or "")
+        if error is None:
+            raise
+        raise error from exc
+
+
+def update_returning(
+    session: Session, model: type[RowT], row_id: uuid.UUID, values: dict[str, Any]
+) -> RowT:
+    """Update one row by id, bump `updated_at`, and return it as stored, in one statement."""
+    statement = (
+        update(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .values(**values, updated_at=func.now())
+        .returning(model)
+        .execution_options(populate_existing=True, synchronize_session=False)
+    )
+    return session.scalars(statement).one()
+
+
+def changed_fields(row: Base, changes: dict[str, Any]) -> dict[str, Any]:
+    """The subset of `changes` that differs from the row (a no-op PATCH keeps `updated_at`)."""
+    return {name: value for name, value in changes.items() if getattr(row, name) != value}

@@ -1,0 +1,81 @@
+"""Products of one device."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shared.models import Product, ProductPortion
+from shared.repositories.common import guarded_insert
+
+
+def find_for_create(
+    session: Session, device_id: uuid.UUID, product_id: uuid.UUID | None, barcode: str | None
+) -> list[Product]:
+    """Rows a create must respect: the row holding the requested id (on any device, deleted or
+    not) and this device's live product with the requested barcode."""
+    conditions = []
+    if product_id is not None:
+        conditions.append(Product.id == product_id)
+    if barcode is not None:
+        conditions.append(
+            (Product.device_id == device_id)
+            & (Product.barcode == barcode)
+            & Product.deleted_at.is_(None)
+        )
+    if not conditions:
+        return []
+    return list(session.scalars(select(Product).where(or_(*conditions))))
+
+
+def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> Product | None:
+    """The new product, or None on a conflicting id/barcode or a revoked device."""
+    statement = guarded_insert(Product, device_id, {"device_id": device_id, **values})
+    return session.scalars(statement).one_or_none()
+
+
+def list_live(
+    session: Session, device_id: uuid.UUID, limit: int | None, offset: int
+) -> list[Product]:
+    statement = (
+        select(Product)
+        .where(Product.device_id == device_id, Product.deleted_at.is_(None))
+        .order_by(func.lower(Product.name), Product.name, Product.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(session.scalars(statement))
+
+
+def get_mine(
+    session: Session, device_id: uuid.UUID, product_id: uuid.UUID, *, for_update: bool = False
+) -> Product | None:
+    """This device's product with that id, live or soft-deleted."""
+    statement = select(Product).where(Product.id == product_id, Product.device_id == device_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).one_or_none()
+
+
+def name_taken(session: Session, device_id: uuid.UUID, name: str) -> bool:
+    statement = select(
+        select(Product.id)
+        .where(
+            Product.device_id == device_id,
+            Product.deleted_at.is_(None),
+            func.lower(func.btrim(Product.name)) == func.lower(func.btrim(name)),
+        )
+        .exists()
+    )
+    return bool(session.scalar(statement))
+
+
+def soft_delete_portions(session: Session, product_id: uuid.UUID) -> None:
+    session.execute(
+        update(ProductPortion)
+        .where(ProductPortion.product_id == product_id, ProductPortion.deleted_at.is_(None))
+        .values(deleted_at=func.now(), updated_at=func.now())
+    )

@@ -1,0 +1,64 @@
+"""Units of amount and their conversion, in exact decimal arithmetic.
+
+Mass converts to grams, volume to millilitres; count units (`pcs`, `serving`) convert only to
+themselves. Nothing converts between groups: a portion measured in grams cannot be eaten in ml.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+
+class UnitGroup(StrEnum):
+    MASS = "mass"
+    VOLUME = "volume"
+    COUNT = "count"
+
+
+# unit -> (group, size in the group's base unit: grams, millilitres, or the unit itself)
+_UNITS: dict[str, tuple[UnitGroup, Decimal]] = {
+    "mg": (UnitGroup.MASS, Decimal("0.001")),
+    "g": (UnitGroup.MASS, Decimal(1)),
+    "kg": (UnitGroup.MASS, Decimal(1000)),
+    "ml": (UnitGroup.VOLUME, Decimal(1)),
+    "l": (UnitGroup.VOLUME, Decimal(1000)),
+    "tsp": (UnitGroup.VOLUME, Decimal(5)),
+    "tbsp": (UnitGroup.VOLUME, Decimal(15)),
+    "cup": (UnitGroup.VOLUME, Decimal(240)),
+    "pcs": (UnitGroup.COUNT, Decimal(1)),
+    "serving": (UnitGroup.COUNT, Decimal(1)),
+}
+
+UNITS: tuple[str, ...] = tuple(_UNITS)
+
+
+class IncompatibleUnitsError(ValueError):
+    """The two units belong to different groups (or a count unit met another count unit)."""
+
+
+def unit_group(unit: str) -> UnitGroup:
+    return _UNITS[unit][0]
+
+
+def can_convert(source: str, target: str) -> bool:
+    """Mass↔mass and volume↔volume convert; a count unit converts only to itself."""
+    if source == target:
+        return True
+    group = unit_group(source)
+    return group is not UnitGroup.COUNT and group is unit_group(target)
+
+
+def convert(amount: Decimal, source: str, target: str) -> Decimal:
+    """`amount` of `source` expressed in `target`, exactly."""
+    if not can_convert(source, target):
+        raise IncompatibleUnitsError(f"cannot convert {source} to {target}")
+    if source == target:
+        return amount
+    return amount * _UNITS[source][1] / _UNITS[target][1]
+
+
+def in_base_unit(amount: Decimal, unit: str) -> tuple[Decimal, UnitGroup]:
+    """The amount in grams, millilitres or counts, with its group."""
+    group, size = _UNITS[unit]
+    return amount * size, group
