@@ -6,32 +6,70 @@ import uuid
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shared.models import FoodEntry, Product, ProductPortion
 from shared.repositories.common import guarded_insert
 
 
-def lock_product(
-    session: Session, device_id: uuid.UUID, product_id: uuid.UUID
-) -> tuple[Product, uuid.UUID | None] | None:
-    """Lock this device's live product for a portion change and return it with its current
-    default portion id. The lock serialises default switches, so the one-default index never
-    sees two defaults and concurrent requests never 500."""
+def lock_product(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> bool:
+    """Lock this device's live product for a portion change (False when not live/mine).
+
+    The lock serialises default switches per product. Read the portions only after it, in a
+    later statement: under READ COMMITTED a statement that waited for a lock still sees the
+    snapshot it started with, so a default read in the same statement could be stale.
+    """
+    statement = (
+        select(Product.id)
+        .where(Product.id == product_id, Product.device_id == device_id)
+        .where(Product.deleted_at.is_(None))
+        .with_for_update()
+    )
+    return session.execute(statement).first() is not None
+
+
+def lock_product_of(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> bool:
+    """Lock the live product that owns this device's portion (False when there is none)."""
+    statement = (
+        select(Product.id)
+        .join(ProductPortion, ProductPortion.product_id == Product.id)
+        .where(ProductPortion.id == portion_id, ProductPortion.device_id == device_id)
+        .where(Product.deleted_at.is_(None))
+        .with_for_update(of=Product)
+    )
+    return session.execute(statement).first() is not None
+
+
+def default_of(session: Session, product_id: uuid.UUID) -> uuid.UUID | None:
+    """The product's live default portion id, as of now."""
+    statement = select(ProductPortion.id).where(
+        ProductPortion.product_id == product_id,
+        ProductPortion.is_default,
+        ProductPortion.deleted_at.is_(None),
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def with_default(
+    session: Session, device_id: uuid.UUID, portion_id: uuid.UUID
+) -> tuple[ProductPortion, uuid.UUID | None] | None:
+    """This device's portion as of now (refreshing any copy already loaded), with the id of
+    its product's live default portion."""
+    sibling = aliased(ProductPortion)
     default_id = (
-        select(ProductPortion.id)
+        select(sibling.id)
         .where(
-            ProductPortion.product_id == Product.id,
-            ProductPortion.is_default,
-            ProductPortion.deleted_at.is_(None),
+            sibling.product_id == ProductPortion.product_id,
+            sibling.is_default,
+            sibling.deleted_at.is_(None),
         )
+        .correlate(ProductPortion)
         .scalar_subquery()
     )
     statement = (
-        select(Product, default_id)
-        .where(Product.id == product_id, Product.device_id == device_id)
-        .where(Product.deleted_at.is_(None))
-        .with_for_update(of=Product)
+        select(ProductPortion, default_id)
+        .where(ProductPortion.id == portion_id, ProductPortion.device_id == device_id)
+        .execution_options(populate_existing=True)
     )
     row = session.execute(statement).one_or_none()
     return None if row is None else (row[0], row[1])

@@ -1,7 +1,8 @@
 """Portions and the invariant that a product with live portions has exactly one live default.
 
-Every change first locks the product row (`portions.lock_product`), so default switches are
-serialised: the previous default is cleared before the new one is set, in one transaction.
+Every change first locks the product row, then reads the portions as they are after the lock, so
+default switches are serialised: the previous default is cleared before the new one is set, in
+one transaction.
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ def _out(portion: ProductPortion) -> PortionOut:
     return PortionOut.model_validate(portion)
 
 
-def _lock(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> uuid.UUID | None:
-    """Lock the live product; return its current default portion id. 404 when not live/mine."""
-    locked = portions.lock_product(session, device_id, product_id)
-    if locked is None:
-        raise NotFoundError("Product not found")
-    return locked[1]
+def _locked(
+    session: Session, device_id: uuid.UUID, portion_id: uuid.UUID
+) -> tuple[ProductPortion, uuid.UUID | None] | None:
+    """Lock the portion's product, then read the portion and its product's default as of now.
+    None when the portion does not exist for this device or its product is gone."""
+    if not portions.lock_product_of(session, device_id, portion_id):
+        return None
+    return portions.with_default(session, device_id, portion_id)
 
 
 def _replay(
@@ -60,7 +63,9 @@ def _replay(
 def create(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, body: PortionCreate
 ) -> Created:
-    current_default = _lock(session, device_id, product_id)
+    if not portions.lock_product(session, device_id, product_id):
+        raise NotFoundError("Product not found")
+    current_default = portions.default_of(session, product_id)
     if body.id is not None and (replayed := _replay(session, device_id, product_id, body.id)):
         return replayed
     make_default = body.is_default or current_default is None
@@ -102,9 +107,10 @@ def get(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> Portio
 def patch(
     session: Session, device_id: uuid.UUID, portion_id: uuid.UUID, body: PortionPatch
 ) -> PortionOut:
-    portion = _live(session, device_id, portion_id)
-    # Decide on the default from the locked product's state, not from the row read before it.
-    current_default = _lock(session, device_id, portion.product_id)
+    locked = _locked(session, device_id, portion_id)
+    if locked is None or locked[0].deleted_at is not None:
+        raise NotFoundError("Portion not found")
+    portion, current_default = locked
     is_default_now = current_default == portion.id
     requested = body.changes()
     wants_default = requested.pop("is_default", is_default_now)
@@ -127,12 +133,16 @@ def patch(
 def delete(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> None:
     """Soft-delete; deleting the default promotes the oldest other live portion. Entries that
     used the portion keep it (and their nutrition)."""
-    portion = portions.get_mine(session, device_id, portion_id)
-    if portion is None:
-        raise NotFoundError("Portion not found")
+    locked = _locked(session, device_id, portion_id)
+    if locked is None:
+        # No live product: the portion is either unknown here or was deleted with its product.
+        if portions.get_mine(session, device_id, portion_id) is None:
+            raise NotFoundError("Portion not found")
+        return
+    portion, current_default = locked
     if portion.deleted_at is not None:
         return
-    if _lock(session, device_id, portion.product_id) != portion.id:
+    if current_default != portion.id:
         update_returning(session, ProductPortion, portion.id, {"deleted_at": func.now()})
         return
     successor = portions.oldest_other_live(session, portion.product_id, excluding=portion.id)
