@@ -263,9 +263,11 @@ def test_concurrent_default_creates_never_500(device: Device) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         statuses = list(
             pool.map(
-                lambda n: device.post(
-                    f"/v1/products/{product['id']}/portions", {**body, "label": f"p{n}"}
-                ).status_code,
+                lambda n: (
+                    device.post(
+                        f"/v1/products/{product['id']}/portions", {**body, "label": f"p{n}"}
+                    ).status_code
+                ),
                 range(8),
             )
         )

@@ -1,0 +1,177 @@
+"""The catalog routes (contract §8) and product search across user products and the catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.support.api import Device, count_statements
+from tests.support.catalog import load_catalog
+
+
+@pytest.fixture
+def catalog(engine: Engine, tmp_path: Path, client) -> None:
+    load_catalog(engine, tmp_path / "catalog.jsonl")
+
+
+def search(device: Device, q: str, **params) -> list[dict]:
+    response = device.get("/v1/products/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_orders_prefix_matches_first_and_user_before_catalog(device: Device) -> None:
+    device.product("apple pie")
+    device.product("Apple")
+    device.product("Toffee apple")
+    results = search(device, "apple")
+    assert [
+        (r["source"], r["name"] if r["source"] == "user" else r["display_name"]) for r in results
+    ] == [
+        ("user", "Apple"),
+        ("catalog", "Apple"),
+        ("catalog", "Apple juice"),
+        ("user", "apple pie"),
+        ("catalog", "Applesauce cup"),
+        ("catalog", "Big bag of oats"),  # matched through its brand
+        ("catalog", "Pineapple"),
+        ("user", "Toffee apple"),
+    ]
+    assert [r["name"] for r in search(device, "apple", limit=2)] == ["Apple", "Apple, raw"]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_items_have_every_key(device: Device) -> None:
+    device.product("Apple")
+    user, catalog_item = search(device, "apple", limit=2)
+    keys = {
+        "id", "name", "source", "calories_per_100g", "protein_per_100g", "carbs_per_100g",
+        "fat_per_100g", "catalog_id", "display_name", "brand",
+    }  # fmt: skip
+    assert set(user) == keys and set(catalog_item) == keys
+    assert user["calories_per_100g"] is None and user["catalog_id"] is None
+    assert catalog_item["catalog_id"] == catalog_item["id"]
+    assert catalog_item["display_name"] == "Apple"
+
+
+@pytest.mark.usefixtures("catalog")
+@pytest.mark.parametrize(
+    ("q", "calories", "carbs"),
+    [
+        ("Apple", 52.0, 13.81),  # 100 g default: as is
+        ("Apple juice", 47.84, 11.75),  # ml: per 100 ml
+        ("Applesauce", 68.14, None),  # pcs with gram weight 113: 77 * 100 / 113
+        ("Apricot", None, None),  # pcs without gram weight: cannot be converted
+        ("Big bag", 379.0, None),  # 1 kg: 3790 / 10
+        ("Honey", 426.67, None),  # 1 tbsp = 15 ml: 64 * 100 / 15
+    ],
+)
+def test_catalog_per_100_values_respect_the_unit(
+    device: Device, q: str, calories: float | None, carbs: float | None
+) -> None:
+    item = search(device, q, limit=1)[0]
+    assert item["calories_per_100g"] == calories
+    assert item["carbs_per_100g"] == carbs
+
+
+@pytest.mark.usefixtures("catalog")
+@pytest.mark.parametrize(("q", "expected"), [("%", ["100% orange juice"]), ("_", ["a_b snack"])])
+def test_search_wildcards_are_literal(device: Device, q: str, expected: list[str]) -> None:
+    assert [r["display_name"] for r in search(device, q)] == expected
+
+
+def test_search_backslash_is_literal(device: Device) -> None:
+    device.product("back\\slash")
+    device.product("backslash")
+    assert [r["name"] for r in search(device, "\\")] == ["back\\slash"]
+
+
+def test_search_skips_deleted_and_foreign_products(device: Device, other_device: Device) -> None:
+    gone = device.product("Oat milk")
+    device.delete(f"/v1/products/{gone['id']}")
+    other_device.product("Oat bran")
+    device.product("Oat cakes")
+    assert [r["name"] for r in search(device, "oat")] == ["Oat cakes"]
+
+
+def test_search_default_limit_is_35(device: Device) -> None:
+    for n in range(40):
+        device.product(f"Item {n:02d}")
+    assert len(search(device, "item")) == 35
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": ""}, {"q": "x" * 201}, {"q": "a", "limit": 0}, {"q": "a", "limit": 61}, {}]
+)
+def test_search_validates_its_query(device: Device, params: dict) -> None:
+    assert device.get("/v1/products/search", params=params).status_code == 422
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_is_one_statement(device: Device) -> None:
+    device.product("Apple")
+    with count_statements("ProductsFunction") as statements:
+        assert len(search(device, "apple")) > 3
+    assert len(statements) == 1
+
+
+@pytest.mark.usefixtures("catalog")
+def test_catalog_list_default_order_paging_and_default_portion(device: Device) -> None:
+    with count_statements("ProductsFunction") as statements:
+        items = device.get("/v1/catalog/products").json()
+    assert len(statements) == 1
+    names = [i["display_name"] for i in items]
+    assert names == sorted(names)
+    apple = next(i for i in items if i["display_name"] == "Apple")
+    assert set(apple) == {
+        "id", "source", "source_id", "name", "display_name", "brand", "barcode", "category",
+        "default_portion",
+    }  # fmt: skip
+    assert apple["default_portion"]["label"] == "100 g"
+    assert apple["default_portion"]["calories"] == "52.000"
+    assert apple["default_portion"]["gram_weight"] is None
+    page = device.get("/v1/catalog/products", params={"limit": 2, "offset": 1}).json()
+    assert [i["display_name"] for i in page] == names[1:3]
+
+
+@pytest.mark.usefixtures("catalog")
+def test_catalog_full_text_search_stems_and_covers_category(device: Device) -> None:
+    def found(term: str) -> list[str]:
+        response = device.get("/v1/catalog/products", params={"search": term})
+        assert response.status_code == 200
+        return [i["display_name"] for i in response.json()]
+
+    assert "Apple" in found("apples")  # English stemming, not a substring of "Apple"
+    assert set(found("fruits")) == {"Apple", "Apricot", "Pineapple"}  # category
+    assert found("ap") == sorted(found("ap"))
+    expected = {"Apple", "Apple juice", "Applesauce cup", "Apricot", "Big bag of oats", "Pineapple"}
+    assert set(found("ap")) == expected
+
+
+@pytest.mark.usefixtures("catalog")
+def test_catalog_item_and_barcode_routes(device: Device) -> None:
+    listing = device.get("/v1/catalog/products", params={"search": "Apple juice"}).json()
+    juice = listing[0]
+    detail = device.get(f"/v1/catalog/products/{juice['id']}").json()
+    assert detail["display_name"] == "Apple juice"
+    assert [p["label"] for p in detail["portions"]] == ["100 ml"]
+    assert detail["default_portion"] == detail["portions"][0]
+    by_barcode = device.get("/v1/catalog/products/barcode/5000000000001")
+    assert by_barcode.status_code == 200
+    assert by_barcode.json()["display_name"] == "Apple"
+    assert [p["is_default"] for p in by_barcode.json()["portions"]] == [True, False]
+    assert device.get("/v1/catalog/products/barcode/0000").status_code == 404
+    unknown = device.get("/v1/catalog/products/00000000-0000-0000-0000-000000000000")
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 201}, {"offset": -1}])
+def test_catalog_list_validates_paging(device: Device, params: dict) -> None:
+    assert device.get("/v1/catalog/products", params=params).status_code == 422
+
+
+def test_catalog_needs_a_token(client) -> None:
+    assert client.get("/v1/catalog/products").status_code == 401
