@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,19 +63,20 @@ def _single(multi: dict[str, list[str]]) -> dict[str, str] | None:
 
 
 def proxy_event(
-    *,
     method: str,
     path: str,
-    resource: str,
-    stage: str,
-    headers: list[tuple[str, str]],
-    query: list[tuple[str, str]],
-    path_parameters: dict[str, str] | None,
-    body: bytes,
-    source_ip: str,
-    authorizer: dict[str, Any] | None,
+    *,
+    resource: str | None = None,
+    stage: str = "local",
+    headers: Sequence[tuple[str, str]] = (),
+    query: Sequence[tuple[str, str]] = (),
+    path_parameters: dict[str, str] | None = None,
+    body: bytes = b"",
+    source_ip: str = "127.0.0.1",
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A REST API Lambda-proxy event (payload format 1.0)."""
+    """A REST API Lambda-proxy event (payload format 1.0); `resource` defaults to the path."""
+    resource = resource or path
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
         multi_headers.setdefault(name, []).append(value)

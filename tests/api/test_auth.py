@@ -313,17 +313,6 @@ def test_function_without_authorizer_context_is_401(clean_db: None) -> None:
     from functions.auth.handler import lambda_handler
     from infra.local.events import LambdaContext, proxy_event
 
-    event = proxy_event(
-        method="GET",
-        path="/v1/devices/me",
-        resource="/v1/devices/me",
-        stage="test",
-        headers=[],
-        query=[],
-        path_parameters=None,
-        body=b"",
-        source_ip="127.0.0.1",
-        authorizer=None,
-    )
+    event = proxy_event("GET", "/v1/devices/me")
     result = lambda_handler(event, LambdaContext(function_name="AuthFunction"))
     assert result["statusCode"] == 401

@@ -40,18 +40,7 @@ def test_http_answer_is_json_503_with_retry_after() -> None:
             return {"one": session.execute(text("SELECT 1")).scalar_one()}
 
     handler = create_lambda_handler(create_app(router, title="probe"))
-    event = proxy_event(
-        method="GET",
-        path="/probe",
-        resource="/probe",
-        stage="test",
-        headers=[],
-        query=[],
-        path_parameters=None,
-        body=b"",
-        source_ip="127.0.0.1",
-        authorizer=None,
-    )
+    event = proxy_event("GET", "/probe")
     result = handler(event, LambdaContext(function_name="probe"))
     assert result["statusCode"] == 503
     assert json.loads(result["body"])["code"] == "SERVICE_UNAVAILABLE"
