@@ -33,11 +33,15 @@ class ConflictError(AppError):
 
 
 class UnprocessableError(AppError):
-    """A well-formed request whose values the domain rejects (422)."""
+    """A well-formed request whose values the domain rejects (422), reported in the same list
+    form as FastAPI's validation errors so clients parse one shape."""
 
     status_code = 422
     code = "VALIDATION_ERROR"
-    default_detail = "Invalid request"
+
+    def __init__(self, location: tuple[str, str], message: str):
+        super().__init__(message)
+        self.detail = [{"type": "value_error", "loc": list(location), "msg": message}]  # type: ignore[assignment]
 
 
 class InvalidTokenError(AppError):

@@ -1,13 +1,24 @@
-"""Nutrition arithmetic on exact decimals: per-100 g/ml figures of a portion, and (later) the
-nutrition of a diary entry. Rounding happens only when values are written out."""
+"""Nutrition arithmetic on exact decimals: per-100 g/ml figures of a portion, and the factor
+that turns a diary entry's amount into its portion's nutrition:
+
+    factor = convert(amount, unit → portion.base_unit) / portion.base_amount
+    calories = portion.calories * factor;  each macro = (macro or 0) * factor
+
+Stats compute the factor in SQL (one statement per request); rounding happens only when values
+are written out.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.units import UnitGroup, in_base_unit
+from sqlalchemy import ColumnElement, Numeric, case, cast
+
+from shared.units import UNIT_SIZES, UnitGroup, in_base_unit
 
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 
 def per_100_factor(
@@ -20,3 +31,38 @@ def per_100_factor(
     if group is UnitGroup.COUNT:
         return HUNDRED / gram_weight if gram_weight else None
     return HUNDRED / amount
+
+
+@dataclass(frozen=True)
+class MacroTotals:
+    """Unrounded calories and macro grams; rounded only when written out."""
+
+    calories: Decimal = ZERO
+    protein: Decimal = ZERO
+    carbs: Decimal = ZERO
+    fat: Decimal = ZERO
+
+    def __add__(self, other: MacroTotals) -> MacroTotals:
+        return MacroTotals(
+            self.calories + other.calories,
+            self.protein + other.protein,
+            self.carbs + other.carbs,
+            self.fat + other.fat,
+        )
+
+
+def unit_size_case(unit_column: ColumnElement[str]) -> ColumnElement[Decimal]:
+    """SQL for the size of `unit_column` in its group's base unit (grams, ml, counts)."""
+    return case({unit: size for unit, (_, size) in UNIT_SIZES.items()}, value=unit_column)
+
+
+def entry_factor_sql(
+    amount: ColumnElement[Decimal],
+    unit: ColumnElement[str],
+    base_amount: ColumnElement[Decimal],
+    base_unit: ColumnElement[str],
+) -> ColumnElement[Decimal]:
+    """SQL for convert(amount, unit → base_unit) / base_amount, kept at 30 decimal places so
+    that sums stay exact well below the 2 places they are rounded to for output."""
+    numerator = cast(amount * unit_size_case(unit), Numeric(60, 30))
+    return numerator / (base_amount * unit_size_case(base_unit))

@@ -17,7 +17,7 @@ class UnitGroup(StrEnum):
 
 
 # unit -> (group, size in the group's base unit: grams, millilitres, or the unit itself)
-_UNITS: dict[str, tuple[UnitGroup, Decimal]] = {
+UNIT_SIZES: dict[str, tuple[UnitGroup, Decimal]] = {
     "mg": (UnitGroup.MASS, Decimal("0.001")),
     "g": (UnitGroup.MASS, Decimal(1)),
     "kg": (UnitGroup.MASS, Decimal(1000)),
@@ -30,7 +30,7 @@ _UNITS: dict[str, tuple[UnitGroup, Decimal]] = {
     "serving": (UnitGroup.COUNT, Decimal(1)),
 }
 
-UNITS: tuple[str, ...] = tuple(_UNITS)
+UNITS: tuple[str, ...] = tuple(UNIT_SIZES)
 
 
 class IncompatibleUnitsError(ValueError):
@@ -38,7 +38,7 @@ class IncompatibleUnitsError(ValueError):
 
 
 def unit_group(unit: str) -> UnitGroup:
-    return _UNITS[unit][0]
+    return UNIT_SIZES[unit][0]
 
 
 def can_convert(source: str, target: str) -> bool:
@@ -55,10 +55,10 @@ def convert(amount: Decimal, source: str, target: str) -> Decimal:
         raise IncompatibleUnitsError(f"cannot convert {source} to {target}")
     if source == target:
         return amount
-    return amount * _UNITS[source][1] / _UNITS[target][1]
+    return amount * UNIT_SIZES[source][1] / UNIT_SIZES[target][1]
 
 
 def in_base_unit(amount: Decimal, unit: str) -> tuple[Decimal, UnitGroup]:
     """The amount in grams, millilitres or counts, with its group."""
-    group, size = _UNITS[unit]
+    group, size = UNIT_SIZES[unit]
     return amount * size, group

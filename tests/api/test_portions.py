@@ -7,7 +7,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import Engine, text
 
 from tests.support.api import Device, count_statements
 
@@ -15,17 +14,6 @@ from tests.support.api import Device, count_statements
 def defaults(device: Device, product_id: str) -> list[str]:
     portions = device.get(f"/v1/products/{product_id}/portions").json()
     return [p["id"] for p in portions if p["is_default"]]
-
-
-def add_entry(engine: Engine, device: Device, product_id: str, portion_id: str, unit: str) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type,"
-                " amount, unit) VALUES (:d, :p, :q, '2026-01-01', 'lunch', 2, :unit)"
-            ),
-            {"d": device.id, "p": product_id, "q": portion_id, "unit": unit},
-        )
 
 
 def test_create_returns_decimals_as_strings_with_column_scale(device: Device) -> None:
@@ -225,12 +213,10 @@ def test_invalid_portion_fields_are_422(device: Device, field: str, value: objec
     assert device.get(f"/v1/products/{product['id']}/portions").json() == []
 
 
-def test_base_unit_change_is_refused_while_entries_would_not_convert(
-    device: Device, engine: Engine
-) -> None:
+def test_base_unit_change_is_refused_while_entries_would_not_convert(device: Device) -> None:
     product = device.product()
     portion = device.portion(product["id"])
-    add_entry(engine, device, product["id"], portion["id"], "g")
+    device.entry(product["id"], portion["id"], unit="g")
     path = f"/v1/portions/{portion['id']}"
     assert device.patch(path, {"base_unit": "kg"}).status_code == 200
     for unit in ("ml", "pcs", "cup"):
@@ -241,20 +227,13 @@ def test_base_unit_change_is_refused_while_entries_would_not_convert(
     assert device.patch(f"/v1/portions/{unused['id']}", {"base_unit": "pcs"}).status_code == 200
 
 
-def test_deleting_a_portion_used_by_entries_keeps_the_entries(
-    device: Device, engine: Engine
-) -> None:
+def test_deleting_a_portion_used_by_entries_keeps_the_entries(device: Device) -> None:
     product = device.product()
     device.portion(product["id"], label="default")
     used = device.portion(product["id"], label="used")
-    add_entry(engine, device, product["id"], used["id"], "g")
+    entry = device.entry(product["id"], used["id"])
     assert device.delete(f"/v1/portions/{used['id']}").status_code == 204
-    with engine.connect() as conn:
-        live = conn.execute(
-            text("SELECT count(*) FROM food_entries WHERE portion_id = :q AND deleted_at IS NULL"),
-            {"q": used["id"]},
-        ).scalar_one()
-    assert live == 1
+    assert device.get(f"/v1/food-entries/{entry['id']}").json() == entry
 
 
 def test_concurrent_default_creates_never_500(device: Device) -> None:

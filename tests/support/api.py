@@ -50,6 +50,20 @@ class Device:
         assert response.status_code == 201, response.text
         return response.json()
 
+    def entry(self, product_id: str, portion_id: str, **fields: Any) -> dict[str, Any]:
+        body = {
+            "product_id": product_id,
+            "portion_id": portion_id,
+            "day": "2026-03-15",
+            "meal_type": "lunch",
+            "amount": 50,
+            "unit": "g",
+            **fields,
+        }
+        response = self.post("/v1/food-entries", body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
     def portion(self, product_id: str, **fields: Any) -> dict[str, Any]:
         body = {"label": "100 g", "base_amount": 100, "base_unit": "g", "calories": 380, **fields}
         response = self.post(f"/v1/products/{product_id}/portions", body)

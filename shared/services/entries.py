@@ -1,0 +1,112 @@
+"""The food diary: entries that always convert to their portion's unit, and the data reset."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.orm import Session
+
+from shared.errors import ConflictError, DeviceRevokedError, NotFoundError, UnprocessableError
+from shared.models import FoodEntry
+from shared.repositories import entries
+from shared.repositories.common import changed_fields, update_returning
+from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
+from shared.units import can_convert
+
+ID_TAKEN = "A food entry with this id already exists."
+PRODUCT_OR_PORTION_NOT_FOUND = "Product or portion not found"
+
+
+@dataclass(frozen=True)
+class Created:
+    row: EntryOut
+    created: bool
+
+
+def _out(entry: FoodEntry) -> EntryOut:
+    return EntryOut.model_validate(entry)
+
+
+def _require_convertible(unit: str, base_unit: str) -> None:
+    """A unit that cannot convert to the portion's base unit is refused at write time, so stats
+    never meet one."""
+    if not can_convert(unit, base_unit):
+        message = f"unit '{unit}' cannot be converted to the portion's base unit '{base_unit}'"
+        raise UnprocessableError(("body", "unit"), message)
+
+
+def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created:
+    if body.id is not None and (existing := entries.get_any(session, body.id)) is not None:
+        if existing.device_id != device_id or existing.deleted_at is not None:
+            raise ConflictError(ID_TAKEN)
+        return Created(_out(existing), created=False)
+    base_unit = entries.live_portion_base_unit(session, device_id, body.product_id, body.portion_id)
+    if base_unit is None:
+        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+    _require_convertible(body.unit, base_unit)
+    inserted = entries.insert(session, device_id, body.model_dump(exclude_none=True))
+    if inserted is not None:
+        return Created(_out(inserted), created=True)
+    if body.id is not None and (raced := entries.get_any(session, body.id)) is not None:
+        if raced.device_id == device_id and raced.deleted_at is None:
+            return Created(_out(raced), created=False)
+        raise ConflictError(ID_TAKEN)
+    raise DeviceRevokedError()
+
+
+def list_live(
+    session: Session,
+    device_id: uuid.UUID,
+    days: tuple[date | None, date | None, date | None],
+    limit: int | None,
+    offset: int,
+) -> list[EntryOut]:
+    found = entries.list_live(session, device_id, days=days, limit=limit, offset=offset)
+    return [_out(e) for e in found]
+
+
+def _live(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> FoodEntry:
+    entry = entries.get_mine(session, device_id, entry_id)
+    if entry is None or entry.deleted_at is not None:
+        raise NotFoundError("Food entry not found")
+    return entry
+
+
+def get(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> EntryOut:
+    return _out(_live(session, device_id, entry_id))
+
+
+def patch(
+    session: Session, device_id: uuid.UUID, entry_id: uuid.UUID, body: EntryPatch
+) -> EntryOut:
+    entry = _live(session, device_id, entry_id)
+    changes = changed_fields(entry, body.changes())
+    if "portion_id" in changes:
+        base_unit = entries.live_portion_base_unit(
+            session, device_id, entry.product_id, changes["portion_id"]
+        )
+        if base_unit is None:
+            raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+    elif "unit" in changes:
+        base_unit = entries.portion_base_unit(session, entry.portion_id)
+    if "portion_id" in changes or "unit" in changes:
+        _require_convertible(changes.get("unit", entry.unit), base_unit)
+    if not changes:
+        return _out(entry)
+    return _out(update_returning(session, FoodEntry, entry.id, changes))
+
+
+def delete(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> None:
+    entry = entries.get_mine(session, device_id, entry_id)
+    if entry is None:
+        raise NotFoundError("Food entry not found")
+    if entry.deleted_at is None:
+        update_returning(session, FoodEntry, entry.id, {"deleted_at": func.now()})
+
+
+def reset(session: Session, device_id: uuid.UUID) -> None:
+    """Soft-delete every live entry of the device (products, goals and weights stay)."""
+    entries.soft_delete_all(session, device_id)

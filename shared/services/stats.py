@@ -1,0 +1,47 @@
+"""Day and range statistics: sums from the database, zero-fill and rounding here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from shared.errors import UnprocessableError
+from shared.nutrition import MacroTotals
+from shared.repositories import stats
+from shared.schemas.entries import DailyPoint, DailyStats, DayStats, MacroTotalsOut
+
+MAX_RANGE_DAYS = 366
+
+
+def _totals(row: Row) -> MacroTotals:
+    return MacroTotals(row.calories, row.protein, row.carbs, row.fat)
+
+
+def day(session: Session, device_id: uuid.UUID, on: date) -> DayStats:
+    """Every live entry of the day, all meal types; meal types without entries are left out."""
+    by_meal = {row.meal_type: _totals(row) for row in stats.by_meal_type(session, device_id, on)}
+    total = sum(by_meal.values(), MacroTotals())
+    return DayStats(
+        day=on,
+        totals=MacroTotalsOut.of(total),
+        by_meal_type={meal: MacroTotalsOut.of(t) for meal, t in sorted(by_meal.items())},
+    )
+
+
+def daily(session: Session, device_id: uuid.UUID, start: date, end: date) -> DailyStats:
+    """One point per day from `start` to `end`, ascending, days without entries at zero."""
+    if start > end:
+        raise UnprocessableError(("query", "from"), "from must not be after to")
+    length = (end - start).days + 1
+    if length > MAX_RANGE_DAYS:
+        message = f"the range spans {length} days; at most {MAX_RANGE_DAYS} are allowed"
+        raise UnprocessableError(("query", "to"), message)
+    found = {row.day: _totals(row) for row in stats.by_day(session, device_id, start, end)}
+    points = [
+        DailyPoint(day=d, totals=MacroTotalsOut.of(found.get(d, MacroTotals())))
+        for d in (start + timedelta(days=n) for n in range(length))
+    ]
+    return DailyStats(from_day=start, to_day=end, points=points)
