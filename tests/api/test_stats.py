@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
