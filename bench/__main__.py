@@ -6,13 +6,15 @@ import os
 
 os.environ.setdefault("BCRYPT_ROUNDS", "10")  # the production default, whatever the shell says
 
-from bench import bench_authorizer
+from bench import bench_authorizer, bench_entries
 from bench.harness import prepare_database
 
 
 def main() -> None:
     url = prepare_database()
     print(bench_authorizer.run(url))
+    print()
+    print(bench_entries.run(url))
 
 
 if __name__ == "__main__":
