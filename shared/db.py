@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
+from shared.db_connect import install_connect_hook
 from shared.errors import ServiceUnavailableError
 from shared.settings import Settings, get_settings
 
@@ -32,9 +33,12 @@ def pg8000_url(database_url: str) -> str:
 
 
 def build_engine(settings: Settings) -> Engine:
-    """An engine sized for one Lambda sandbox (or `DB_POOL_SIZE` where more threads share it)."""
-    return create_engine(
-        pg8000_url(settings.database_url),
+    """An engine sized for one Lambda sandbox (or `DB_POOL_SIZE` where more threads share it).
+    In the AWS modes the URL carries no credentials: `shared.db_connect` supplies them per
+    physical connection."""
+    in_aws = settings.db_auth_mode != "url"
+    engine = create_engine(
+        "postgresql+pg8000://" if in_aws else pg8000_url(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_pre_ping=True,
@@ -44,6 +48,9 @@ def build_engine(settings: Settings) -> Engine:
         # Bound parameters (token hashes, user data) stay out of exception messages and logs.
         hide_parameters=True,
     )
+    if in_aws:
+        install_connect_hook(engine, settings)
+    return engine
 
 
 @cache

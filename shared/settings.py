@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
+
+DbAuthMode = Literal["url", "iam", "secret"]
+DB_AUTH_MODES: tuple[DbAuthMode, ...] = ("url", "iam", "secret")
 
 
 class SettingsError(ValueError):
@@ -45,7 +49,17 @@ class Settings:
 
     stage: str = "local"
     service_name: str = "countonme"
+    # How connections authenticate: "url" (DATABASE_URL, local and tests), "iam" (RDS Proxy with
+    # IAM database authentication, the AWS default) or "secret" (credentials in Secrets Manager).
+    db_auth_mode: DbAuthMode = "url"
     database_url: str = field(default="", repr=False)
+    db_host: str = ""
+    db_port: int = 5432
+    db_name: str = ""
+    db_user: str = ""
+    db_secret_arn: str = ""
+    db_secret_max_age_s: int = 300
+    aws_region: str = ""
     db_pool_size: int = 1
     db_pool_recycle_s: int = 240
     db_socket_timeout_s: int = 10
@@ -57,7 +71,8 @@ class Settings:
     def __repr__(self) -> str:
         shown = redact_url(self.database_url)
         return (
-            f"Settings(stage={self.stage!r}, database_url={shown!r}, "
+            f"Settings(stage={self.stage!r}, db_auth_mode={self.db_auth_mode!r}, "
+            f"database_url={shown!r}, db_host={self.db_host!r}, db_user={self.db_user!r}, "
             f"db_pool_size={self.db_pool_size})"
         )
 
@@ -65,10 +80,29 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Parse and validate the environment; raise SettingsError naming the bad variable."""
         env = dict(os.environ if env is None else env)
+        mode = env.get("DB_AUTH_MODE", "url")
+        if mode not in DB_AUTH_MODES:
+            raise SettingsError(f"DB_AUTH_MODE must be one of {', '.join(DB_AUTH_MODES)}")
         database_url = env.get("DATABASE_URL", "")
-        if not database_url.startswith("postgresql"):
+        required = {
+            "url": ["DATABASE_URL"],
+            "iam": ["DB_HOST", "DB_NAME", "DB_USER", "AWS_REGION"],
+            "secret": ["DB_SECRET_ARN", "AWS_REGION"],
+        }[mode]
+        missing = [name for name in required if not env.get(name)]
+        if missing:
+            raise SettingsError(f"DB_AUTH_MODE={mode} needs {', '.join(missing)}")
+        if mode == "url" and not database_url.startswith("postgresql"):
             raise SettingsError("DATABASE_URL must be set to a postgresql:// URL")
         return cls(
+            db_auth_mode=mode,  # type: ignore[arg-type]
+            db_host=env.get("DB_HOST", ""),
+            db_port=_int_env(env, "DB_PORT", 5432, 1, 65535),
+            db_name=env.get("DB_NAME", ""),
+            db_user=env.get("DB_USER", ""),
+            db_secret_arn=env.get("DB_SECRET_ARN", ""),
+            db_secret_max_age_s=_int_env(env, "DB_SECRET_MAX_AGE_S", 300, 0, 86_400),
+            aws_region=env.get("AWS_REGION", ""),
             stage=env.get("STAGE", "local"),
             service_name=env.get("POWERTOOLS_SERVICE_NAME", "countonme"),
             database_url=database_url,
