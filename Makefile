@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench lock catalog clean-local
+.PHONY: run test lint format bench lock catalog migrate clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Apply migrations to DATABASE_URL (or the embedded development database).
+migrate: $(STAMP)
+	$(BIN)/python -m infra.local.migrate
 
 # Load (or update) the food catalog into DATABASE_URL: make catalog [CATALOG_FILE=path.jsonl]
 CATALOG_FILE ?= infra/catalog/foods.jsonl

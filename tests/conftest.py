@@ -8,6 +8,7 @@ DATABASE_URL is fixed in `pytest_configure`, before any test module imports the 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,6 +70,27 @@ def admin_url() -> str:
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = create_engine(pg8000_url(database_url), pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def scratch_url(admin_url: str) -> Iterator[str]:
+    """A brand-new empty database on the test server, dropped afterwards."""
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg8000_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, query = pg8000_url(admin_url).partition("?")
+    yield base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def scratch_engine(scratch_url: str) -> Iterator[Engine]:
+    engine = create_engine(scratch_url, poolclass=NullPool)
     yield engine
     engine.dispose()
 

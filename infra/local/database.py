@@ -58,3 +58,12 @@ def embedded_database_url(pgdata: Path, database: str) -> tuple[pgserver.Postgre
     server = start_embedded_server(pgdata)
     ensure_database(socket_url(server, "postgres"), database)
     return server, socket_url(server, database)
+
+
+def local_database_url() -> tuple[object | None, str]:
+    """DATABASE_URL when set, else the embedded development database (started on demand). The
+    first item keeps the embedded server alive while the caller holds it."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        return None, configured
+    return embedded_database_url(LOCAL_DIR / "pgdata", "countonme")

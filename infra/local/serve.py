@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from infra.catalog.load import DEFAULT_FILE, catalog_is_empty, load_file
 from infra.local.asgi import create_asgi_app
-from infra.local.database import LOCAL_DIR, embedded_database_url
+from infra.local.database import LOCAL_DIR, local_database_url
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
 from shared.db import pg8000_url
@@ -38,9 +38,8 @@ def load_starter_catalog(database_url: str) -> None:
 
 def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
-    if not os.environ.get("DATABASE_URL"):
-        # Keep a reference: the embedded server stops when this process exits.
-        _server, url = embedded_database_url(LOCAL_DIR / "pgdata", "countonme")
+    server, url = local_database_url()  # keep `server`: it stops when this process exits
+    if server is not None:
         os.environ["DATABASE_URL"] = url
         print(f"Embedded PostgreSQL: data in {LOCAL_DIR / 'pgdata'}")
     os.environ.setdefault("DB_POOL_SIZE", str(LOCAL_SANDBOXES))

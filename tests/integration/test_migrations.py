@@ -9,11 +9,10 @@ from contextlib import contextmanager
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
 
-from shared.db import pg8000_url, violated_constraint
+from shared.db import violated_constraint
 from shared.migrations_runner import (
     current_revision,
     downgrade_to_base,
@@ -23,35 +22,12 @@ from shared.migrations_runner import (
 from shared.models import Base
 
 
-@pytest.fixture
-def scratch_engine(admin_url: str) -> Iterator[Engine]:
-    """A brand-new empty database on the test server, dropped afterwards."""
-    name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg8000_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(
-        pg8000_url(admin_url).rsplit("/", 1)[0] + "/" + name + _query(admin_url),
-        poolclass=NullPool,
-    )
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @contextmanager
 def rejected_by(constraint: str) -> Iterator[None]:
     """Expect the statement in the block to violate `constraint`."""
     with pytest.raises(DBAPIError) as info:
         yield
     assert violated_constraint(info.value) == constraint
-
-
-def _query(url: str) -> str:
-    """The `?…` part of the URL (the Unix socket of the embedded server), if any."""
-    return "?" + url.split("?", 1)[1] if "?" in url else ""
 
 
 def _tables(engine: Engine) -> set[str]:
