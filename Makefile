@@ -50,3 +50,19 @@ lock: $(STAMP)
 # Remove the embedded databases (make run's and the tests').
 clean-local:
 	rm -rf .local
+
+# --- Lambda artifacts (called by `sam build`, BuildMethod: makefile) --------------------------
+DB_PACKAGES := aws-lambda-powertools sqlalchemy pg8000 bcrypt
+WEB_PACKAGES := $(DB_PACKAGES) fastapi mangum pydantic
+BUILD := bash infra/build/build_function.sh
+
+build-AuthorizerFunction:
+	$(BUILD) authorizer $(DB_PACKAGES)
+build-AuthFunction:
+	$(BUILD) auth $(WEB_PACKAGES)
+build-ProductsFunction:
+	$(BUILD) products $(WEB_PACKAGES)
+build-EntriesFunction:
+	$(BUILD) entries $(WEB_PACKAGES)
+build-MigrateFunction:
+	$(BUILD) migrate $(DB_PACKAGES) alembic
