@@ -1,7 +1,8 @@
 """The `Custom::DbMigrations` handler: applies Alembic migrations when a deploy changes them.
 
 Create/Update: take a PostgreSQL advisory lock (waiting at most until shortly before the Lambda
-times out), then apply pending revisions one transaction each. A database already ahead of this
+times out), apply pending revisions one transaction each, then keep the app role in step with its
+secret (`app_role`). A database already ahead of this
 code is success, so rolling the stack back never wedges it. Delete does nothing: data are never
 dropped by a stack operation. CloudFormation always gets SUCCESS or FAILED, with a reason naming the
 failing revision; a timer answers FAILED if time runs out first.
@@ -9,13 +10,16 @@ failing revision; a timer answers FAILED if time runs out first.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from aws_lambda_powertools.utilities.parameters import get_secret
 from sqlalchemy import Engine, text
 
+from functions.migrate.app_role import ensure_app_role
 from functions.migrate.cfn_response import FAILED, SUCCESS, CfnResponder
 from shared.db import build_engine
 from shared.migrations_runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
@@ -54,6 +58,15 @@ def migrate(engine: Engine, deadline: float, script_location: Path = MIGRATIONS_
             lock.commit()
 
 
+def _app_role_credentials() -> tuple[str, str] | None:
+    """(username, password) from the secret named by APP_DB_SECRET_ARN, when one is set."""
+    arn = os.environ.get("APP_DB_SECRET_ARN")
+    if not arn:
+        return None
+    secret = get_secret(arn, transform="json", max_age=0)
+    return secret["username"], secret["password"]
+
+
 def handle(
     event: dict[str, Any],
     context: Any,
@@ -72,6 +85,9 @@ def handle(
             engine = engine_factory()
             try:
                 outcome = migrate(engine, time.monotonic() + budget_s - 5, script_location)
+                if (credentials := _app_role_credentials()) is not None:
+                    ensure_app_role(engine, *credentials)
+                    outcome += f"; role {credentials[0]} in step with its secret"
             finally:
                 engine.dispose()
             logger.info("Migrations done", extra={"outcome": outcome})

@@ -7,13 +7,16 @@ import json
 import logging
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 from sqlalchemy import Engine, create_engine, text
 
 from functions.migrate.handler import LOCK_KEY, SAFETY_MARGIN_S, handle
@@ -207,3 +210,39 @@ def test_near_timeout_answers_failed_once(
     [body] = sink.bodies  # the late SUCCESS is not sent after the timer's FAILED
     assert body["Status"] == "FAILED"
     assert "before the timeout" in body["Reason"]
+
+
+def test_app_role_follows_its_secret_with_data_access_only(
+    sink: ResponseSink, scratch_url: str, scratch_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+        secret = {"username": role, "password": "it's-a-secret"}
+        arn = client.create_secret(Name="app", SecretString=json.dumps(secret))["ARN"]
+        monkeypatch.setenv("APP_DB_SECRET_ARN", arn)
+        handle(event(sink), context(), engine_factory=factory(scratch_url))
+        handle(event(sink, "Update"), context(), engine_factory=factory(scratch_url))
+    assert [b["Status"] for b in sink.bodies] == ["SUCCESS", "SUCCESS"]
+    assert role in sink.bodies[0]["Reason"]
+    with scratch_engine.connect() as conn:
+
+        def can(check: str) -> bool:
+            return conn.execute(text(f"SELECT {check}"), {"r": role}).scalar_one()
+
+        assert can("has_table_privilege(:r, 'food_entries', 'INSERT')")
+        assert can("has_table_privilege(:r, 'products', 'SELECT, UPDATE, DELETE')")
+        assert not can("has_schema_privilege(:r, 'public', 'CREATE')")
+        assert not can("has_table_privilege(:r, 'products', 'TRUNCATE')")
+        assert can(
+            "(SELECT rolcanlogin AND rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :r)"
+        )
+        conn.execute(text(f'DROP OWNED BY "{role}"'))
+        conn.execute(text(f'DROP ROLE "{role}"'))
+        conn.commit()
