@@ -5,8 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | cksum | cut -d' ' -f1)
+SAM_DIR := infra/tools/sam
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.synced-$(shell cat $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml | cksum | cut -d' ' -f1)
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
-.PHONY: run test lint format bench lock catalog migrate clean-local
+.PHONY: run test lint format bench lock catalog migrate build validate deploy deploy-infra invoke clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +21,12 @@ $(STAMP): uv.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m infra.local.serve
 
-test: $(STAMP)
+# The AWS SAM CLI lives in its own environment (it pins other versions of boto3 and friends).
+$(SAM_STAMP): $(STAMP) $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml
+	cd $(SAM_DIR) && UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
+	@rm -f $(SAM_VENV)/.synced-* && touch $@
+
+test: $(STAMP) $(SAM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -50,6 +59,33 @@ lock: $(STAMP)
 # Remove the embedded databases (make run's and the tests').
 clean-local:
 	rm -rf .local
+
+# --- Build, validate, deploy -----------------------------------------------------------------
+validate: $(SAM_STAMP)
+	$(SAM) validate --lint --template template.yaml
+	$(BIN)/cfn-lint template.yaml infra/stacks/*.yaml
+
+# sam build (no Docker) and the artifact size budgets.
+build: $(STAMP) $(SAM_STAMP)
+	$(SAM) build
+	$(BIN)/python -m infra.build.check_artifacts
+
+STAGE ?= dev
+MIGRATIONS_HASH = $(shell find migrations -name '*.py' -not -path '*/__pycache__/*' | sort | xargs cat | sha256sum | cut -c1-16)
+
+# One-time per stage and account: network, then database (see README, Deploy).
+deploy-infra: $(SAM_STAMP)
+	$(SAM) deploy --template-file infra/stacks/network.yaml --stack-name countonme-$(STAGE)-network \
+		--parameter-overrides Stage=$(STAGE) --no-fail-on-empty-changeset
+	$(SAM) deploy --template-file infra/stacks/database.yaml --stack-name countonme-$(STAGE)-database \
+		--parameter-overrides Stage=$(STAGE) NetworkStackName=countonme-$(STAGE)-network \
+		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
+
+# The application stack of one stage; migrations run inside the deploy when they changed.
+deploy: build
+	$(SAM) deploy --config-env $(STAGE) --parameter-overrides \
+		$$(python3 -c "import tomllib; print(' '.join(tomllib.load(open('samconfig.toml','rb'))['$(STAGE)']['deploy']['parameters']['parameter_overrides']))") \
+		MigrationsHash=$(MIGRATIONS_HASH)
 
 # --- Lambda artifacts (called by `sam build`, BuildMethod: makefile) --------------------------
 DB_PACKAGES := aws-lambda-powertools sqlalchemy pg8000 bcrypt

@@ -1,19 +1,55 @@
-"""The SAM template passes cfn-lint (which also runs the SAM transform)."""
+"""Every template passes cfn-lint and `sam validate --lint`; `sam build` works offline within the
+artifact budgets."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from infra.build.check_artifacts import problems
 from infra.local.database import REPO_ROOT
 
+TEMPLATES = [REPO_ROOT / "template.yaml", *sorted((REPO_ROOT / "infra" / "stacks").glob("*.yaml"))]
+SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
+SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "eu-central-1"}
 
-def test_template_passes_cfn_lint() -> None:
-    result = subprocess.run(
-        [Path(sys.executable).parent / "cfn-lint", str(REPO_ROOT / "template.yaml")],
+
+def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(c) for c in command],
         capture_output=True,
         text=True,
         check=False,
+        cwd=REPO_ROOT,
+        env=SAM_ENV,
     )
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_template_passes_cfn_lint(template: Path) -> None:
+    result = run(Path(sys.executable).parent / "cfn-lint", template)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sam_validate_lint() -> None:
+    result = run(SAM, "validate", "--lint", "--template", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sam_build_offline_within_budgets(tmp_path: Path) -> None:
+    build_dir = tmp_path / "build"
+    result = run(SAM, "build", "--build-dir", build_dir)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report, found = problems(build_dir)
+    assert found == [], "\n".join(report + found)
+    authorizer = build_dir / "AuthorizerFunction"
+    assert (authorizer / "functions" / "authorizer" / "handler.py").is_file()
+    assert not (authorizer / "functions" / "auth").exists()  # only its own function
+    assert (build_dir / "MigrateFunction" / "migrations" / "env.py").is_file()
+    assert not (build_dir / "AuthFunction" / "migrations").exists()
