@@ -124,6 +124,17 @@ def client(gateway: ApiGateway, clean_db: None) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials and region for moto; nothing here reaches AWS."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
 def device(client: TestClient) -> Device:
     return Device(client)
 

@@ -12,6 +12,7 @@ from shared.schemas.entries import DailyStats, DayStats, EntryCreate, EntryOut, 
 from shared.services import entries, stats
 from shared.sessions import transaction
 from shared.web.dependencies import DeviceId
+from shared.web.responses import created_or_found
 
 router = APIRouter(prefix="/v1", tags=["food entries"])
 
@@ -38,9 +39,7 @@ async def list_entries(
 async def create_entry(body: EntryCreate, device_id: DeviceId, response: Response):
     with transaction() as session:
         outcome = entries.create(session, device_id, body)
-    if not outcome.created:
-        response.status_code = 200
-    return outcome.row
+    return created_or_found(outcome, response)
 
 
 @router.get("/food-entries/{entry_id}", response_model=EntryOut)

@@ -21,6 +21,7 @@ from shared.schemas.products import (
 from shared.services import catalog, portions, products
 from shared.sessions import transaction
 from shared.web.dependencies import DeviceId
+from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
 catalog_router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
@@ -40,9 +41,7 @@ async def create_product(body: ProductCreate, device_id: DeviceId, response: Res
     """201 when created (or when a live product already has the barcode); 200 on a replay."""
     with transaction() as session:
         outcome = products.create(session, device_id, body)
-    if not outcome.created:
-        response.status_code = 200
-    return outcome.row
+    return created_or_found(outcome, response)
 
 
 @products_router.get("/products/check-name", response_model=NameAvailability)
@@ -92,9 +91,7 @@ async def create_portion(
 ):
     with transaction() as session:
         outcome = portions.create(session, device_id, product_id, body)
-    if not outcome.created:
-        response.status_code = 200
-    return outcome.row
+    return created_or_found(outcome, response)
 
 
 @products_router.get("/portions/{portion_id}", response_model=PortionOut)

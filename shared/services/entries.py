@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
@@ -14,16 +13,11 @@ from shared.models import FoodEntry
 from shared.repositories import entries
 from shared.repositories.common import changed_fields, update_returning
 from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
+from shared.services.outcomes import Created
 from shared.units import can_convert
 
 ID_TAKEN = "A food entry with this id already exists."
 PRODUCT_OR_PORTION_NOT_FOUND = "Product or portion not found"
-
-
-@dataclass(frozen=True)
-class Created:
-    row: EntryOut
-    created: bool
 
 
 def _out(entry: FoodEntry) -> EntryOut:
@@ -38,7 +32,7 @@ def _require_convertible(unit: str, base_unit: str) -> None:
         raise UnprocessableError(("body", "unit"), message)
 
 
-def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created:
+def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created[EntryOut]:
     if body.id is not None and (existing := entries.get_any(session, body.id)) is not None:
         if existing.device_id != device_id or existing.deleted_at is not None:
             raise ConflictError(ID_TAKEN)

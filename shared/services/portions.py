@@ -8,7 +8,6 @@ one transaction.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from shared.models import ProductPortion
 from shared.repositories import portions
 from shared.repositories.common import changed_fields, update_returning
 from shared.schemas.products import PortionCreate, PortionOut, PortionPatch
+from shared.services.outcomes import Created
 from shared.units import can_convert
 
 ID_TAKEN = "A portion with this id already exists."
@@ -26,12 +26,6 @@ ONLY_DEFAULT = "Cannot delete the only default portion."
 UNIT_IN_USE = (
     "Cannot change base_unit: food entries use this portion in units that would not convert."
 )
-
-
-@dataclass(frozen=True)
-class Created:
-    row: PortionOut
-    created: bool
 
 
 def _out(portion: ProductPortion) -> PortionOut:
@@ -50,7 +44,7 @@ def _locked(
 
 def _replay(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID
-) -> Created | None:
+) -> Created[PortionOut] | None:
     existing = portions.get_any(session, portion_id)
     if existing is None:
         return None
@@ -62,7 +56,7 @@ def _replay(
 
 def create(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, body: PortionCreate
-) -> Created:
+) -> Created[PortionOut]:
     if not portions.lock_product(session, device_id, product_id):
         raise NotFoundError("Product not found")
     current_default = portions.default_of(session, product_id)

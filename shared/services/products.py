@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlalchemy.orm import Session
@@ -13,17 +12,10 @@ from shared.models import Product
 from shared.repositories import products
 from shared.repositories.common import changed_fields, constraint_errors, update_returning
 from shared.schemas.products import ProductCreate, ProductOut, ProductPatch
+from shared.services.outcomes import Created
 
 ID_TAKEN = "A product with this id already exists."
 BARCODE_TAKEN = "Another product already has this barcode."
-
-
-@dataclass(frozen=True)
-class Created:
-    """A create's outcome: the row, and whether this request made it (201) or found it (200)."""
-
-    row: ProductOut
-    created: bool
 
 
 def _out(product: Product) -> ProductOut:
@@ -32,7 +24,7 @@ def _out(product: Product) -> ProductOut:
 
 def _resolve_existing(
     rows: list[Product], device_id: uuid.UUID, body: ProductCreate
-) -> Created | None:
+) -> Created[ProductOut] | None:
     """Apply the create rules to rows that already exist: a replay of this device's live id is
     200; an id that is deleted or another device's is 409; a live barcode match is returned."""
     by_id = next((p for p in rows if body.id is not None and p.id == body.id), None)
@@ -46,7 +38,7 @@ def _resolve_existing(
     return None
 
 
-def create(session: Session, device_id: uuid.UUID, body: ProductCreate) -> Created:
+def create(session: Session, device_id: uuid.UUID, body: ProductCreate) -> Created[ProductOut]:
     existing = products.find_for_create(session, device_id, body.id, body.barcode)
     if (found := _resolve_existing(existing, device_id, body)) is not None:
         return found

@@ -213,14 +213,12 @@ def test_near_timeout_answers_failed_once(
 
 
 def test_app_role_follows_its_secret_with_data_access_only(
-    sink: ResponseSink, scratch_url: str, scratch_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sink: ResponseSink,
+    scratch_url: str,
+    scratch_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    aws_credentials: None,
 ) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
     role = f"app_{uuid.uuid4().hex[:8]}"
     with mock_aws():
         client = boto3.client("secretsmanager", region_name="us-east-1")
