@@ -36,8 +36,9 @@ def test_template_passes_cfn_lint(template: Path) -> None:
 
 
 @pytest.mark.slow
-def test_sam_validate_lint() -> None:
-    result = run(SAM, "validate", "--lint", "--template", "template.yaml")
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_sam_validate_lint(template: Path) -> None:
+    result = run(SAM, "validate", "--lint", "--template", template)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
