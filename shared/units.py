@@ -1,4 +1,4 @@
-"""Units of amount and their conversion, in exact decimal arithmetic.
+"""Units of amount: their groups, their sizes, and which convert to which (exact decimals).
 
 Mass converts to grams, volume to millilitres; count units (`pcs`, `serving`) convert only to
 themselves. Nothing converts between groups: a portion measured in grams cannot be eaten in ml.
@@ -33,10 +33,6 @@ UNIT_SIZES: dict[str, tuple[UnitGroup, Decimal]] = {
 UNITS: tuple[str, ...] = tuple(UNIT_SIZES)
 
 
-class IncompatibleUnitsError(ValueError):
-    """The two units belong to different groups (or a count unit met another count unit)."""
-
-
 def unit_group(unit: str) -> UnitGroup:
     return UNIT_SIZES[unit][0]
 
@@ -47,15 +43,6 @@ def can_convert(source: str, target: str) -> bool:
         return True
     group = unit_group(source)
     return group is not UnitGroup.COUNT and group is unit_group(target)
-
-
-def convert(amount: Decimal, source: str, target: str) -> Decimal:
-    """`amount` of `source` expressed in `target`, exactly."""
-    if not can_convert(source, target):
-        raise IncompatibleUnitsError(f"cannot convert {source} to {target}")
-    if source == target:
-        return amount
-    return amount * UNIT_SIZES[source][1] / UNIT_SIZES[target][1]
 
 
 def in_base_unit(amount: Decimal, unit: str) -> tuple[Decimal, UnitGroup]:

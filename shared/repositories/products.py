@@ -50,13 +50,9 @@ def list_live(
     return list(session.scalars(statement))
 
 
-def get_mine(
-    session: Session, device_id: uuid.UUID, product_id: uuid.UUID, *, for_update: bool = False
-) -> Product | None:
+def get_mine(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> Product | None:
     """This device's product with that id, live or soft-deleted."""
     statement = select(Product).where(Product.id == product_id, Product.device_id == device_id)
-    if for_update:
-        statement = statement.with_for_update()
     return session.scalars(statement).one_or_none()
 
 
