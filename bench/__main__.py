@@ -6,12 +6,14 @@ import os
 
 os.environ.setdefault("BCRYPT_ROUNDS", "10")  # the production default, whatever the shell says
 
-from bench import bench_authorizer, bench_entries
+from bench import bench_authorizer, bench_cold_start, bench_entries
 from bench.harness import prepare_database
 
 
 def main() -> None:
     url = prepare_database()
+    print(bench_cold_start.run(url))
+    print()
     print(bench_authorizer.run(url))
     print()
     print(bench_entries.run(url))
