@@ -78,19 +78,25 @@ def patch(
 ) -> EntryOut:
     entry = _live(session, device_id, entry_id)
     changes = changed_fields(entry, body.changes())
-    if "portion_id" in changes:
-        base_unit = entries.live_portion_base_unit(
-            session, device_id, entry.product_id, changes["portion_id"]
-        )
-        if base_unit is None:
-            raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
-    elif "unit" in changes:
-        base_unit = entries.portion_base_unit(session, entry.portion_id)
     if "portion_id" in changes or "unit" in changes:
+        base_unit = _base_unit_after(session, device_id, entry, changes.get("portion_id"))
         _require_convertible(changes.get("unit", entry.unit), base_unit)
     if not changes:
         return _out(entry)
     return _out(update_returning(session, FoodEntry, entry.id, changes))
+
+
+def _base_unit_after(
+    session: Session, device_id: uuid.UUID, entry: FoodEntry, new_portion: uuid.UUID | None
+) -> str:
+    """The base unit the entry will be measured against: a new portion must be live and of the
+    entry's product (else 404); the current one counts even if it was deleted since."""
+    if new_portion is None:
+        return entries.portion_base_unit(session, entry.portion_id)
+    base_unit = entries.live_portion_base_unit(session, device_id, entry.product_id, new_portion)
+    if base_unit is None:
+        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+    return base_unit
 
 
 def delete(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> None:
