@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared.db import violated_constraint
-from shared.errors import AppError
+from shared.errors import AppError, NotFoundError
 from shared.models import Base, Device
 
 RowT = TypeVar("RowT", bound=Base)
@@ -62,6 +62,24 @@ def constraint_errors(mapping: dict[str, AppError]) -> Iterator[None]:
         if error is None:
             raise
         raise error from exc
+
+
+def get_owned(
+    session: Session, model: type[RowT], device_id: uuid.UUID, row_id: uuid.UUID
+) -> RowT | None:
+    """This device's row with that id, live or soft-deleted (another device's is None)."""
+    statement = select(model).where(
+        model.id == row_id,  # type: ignore[attr-defined]
+        model.device_id == device_id,  # type: ignore[attr-defined]
+    )
+    return session.scalars(statement).one_or_none()
+
+
+def require_live(row: RowT | None, not_found: str) -> RowT:
+    """The row if it exists and is not soft-deleted, else a 404 with `not_found`."""
+    if row is None or row.deleted_at is not None:  # type: ignore[attr-defined]
+        raise NotFoundError(not_found)
+    return row
 
 
 def update_returning(

@@ -17,11 +17,6 @@ def get_any(session: Session, entry_id: uuid.UUID) -> FoodEntry | None:
     return session.get(FoodEntry, entry_id)
 
 
-def get_mine(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> FoodEntry | None:
-    statement = select(FoodEntry).where(FoodEntry.id == entry_id, FoodEntry.device_id == device_id)
-    return session.scalars(statement).one_or_none()
-
-
 def live_portion_base_unit(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID
 ) -> str | None:

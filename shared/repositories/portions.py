@@ -80,15 +80,6 @@ def get_any(session: Session, portion_id: uuid.UUID) -> ProductPortion | None:
     return session.get(ProductPortion, portion_id)
 
 
-def get_mine(
-    session: Session, device_id: uuid.UUID, portion_id: uuid.UUID
-) -> ProductPortion | None:
-    statement = select(ProductPortion).where(
-        ProductPortion.id == portion_id, ProductPortion.device_id == device_id
-    )
-    return session.scalars(statement).one_or_none()
-
-
 def list_for_product(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID
 ) -> list[ProductPortion] | None:

@@ -50,12 +50,6 @@ def list_live(
     return list(session.scalars(statement))
 
 
-def get_mine(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> Product | None:
-    """This device's product with that id, live or soft-deleted."""
-    statement = select(Product).where(Product.id == product_id, Product.device_id == device_id)
-    return session.scalars(statement).one_or_none()
-
-
 def name_taken(session: Session, device_id: uuid.UUID, name: str) -> bool:
     statement = select(
         select(Product.id)

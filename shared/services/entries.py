@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from shared.errors import ConflictError, DeviceRevokedError, NotFoundError, UnprocessableError
 from shared.models import FoodEntry
 from shared.repositories import entries
-from shared.repositories.common import changed_fields, update_returning
+from shared.repositories.common import changed_fields, get_owned, require_live, update_returning
 from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
 from shared.services.outcomes import Created
 from shared.units import can_convert
@@ -63,10 +63,7 @@ def list_live(
 
 
 def _live(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> FoodEntry:
-    entry = entries.get_mine(session, device_id, entry_id)
-    if entry is None or entry.deleted_at is not None:
-        raise NotFoundError("Food entry not found")
-    return entry
+    return require_live(get_owned(session, FoodEntry, device_id, entry_id), "Food entry not found")
 
 
 def get(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> EntryOut:
@@ -100,7 +97,7 @@ def _base_unit_after(
 
 
 def delete(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> None:
-    entry = entries.get_mine(session, device_id, entry_id)
+    entry = get_owned(session, FoodEntry, device_id, entry_id)
     if entry is None:
         raise NotFoundError("Food entry not found")
     if entry.deleted_at is None:

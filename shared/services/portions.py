@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from shared.errors import ConflictError, DeviceRevokedError, NotFoundError
 from shared.models import ProductPortion
 from shared.repositories import portions
-from shared.repositories.common import changed_fields, update_returning
+from shared.repositories.common import changed_fields, get_owned, require_live, update_returning
 from shared.schemas.products import PortionCreate, PortionOut, PortionPatch
 from shared.services.outcomes import Created
 from shared.units import can_convert
@@ -88,10 +88,9 @@ def list_for_product(
 
 
 def _live(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> ProductPortion:
-    portion = portions.get_mine(session, device_id, portion_id)
-    if portion is None or portion.deleted_at is not None:
-        raise NotFoundError("Portion not found")
-    return portion
+    return require_live(
+        get_owned(session, ProductPortion, device_id, portion_id), "Portion not found"
+    )
 
 
 def get(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> PortionOut:
@@ -130,7 +129,7 @@ def delete(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> Non
     locked = _locked(session, device_id, portion_id)
     if locked is None:
         # No live product: the portion is either unknown here or was deleted with its product.
-        if portions.get_mine(session, device_id, portion_id) is None:
+        if get_owned(session, ProductPortion, device_id, portion_id) is None:
             raise NotFoundError("Portion not found")
         return
     portion, current_default = locked

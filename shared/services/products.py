@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from shared.errors import ConflictError, DeviceRevokedError, NotFoundError
 from shared.models import Product
 from shared.repositories import products
-from shared.repositories.common import changed_fields, constraint_errors, update_returning
+from shared.repositories.common import (
+    changed_fields,
+    constraint_errors,
+    get_owned,
+    require_live,
+    update_returning,
+)
 from shared.schemas.products import ProductCreate, ProductOut, ProductPatch
 from shared.services.outcomes import Created
 
@@ -62,10 +68,7 @@ def list_live(
 
 
 def _live(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> Product:
-    product = products.get_mine(session, device_id, product_id)
-    if product is None or product.deleted_at is not None:
-        raise NotFoundError("Product not found")
-    return product
+    return require_live(get_owned(session, Product, device_id, product_id), "Product not found")
 
 
 def get(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> ProductOut:
@@ -85,7 +88,7 @@ def patch(
 
 def delete(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> None:
     """Soft-delete the product and its portions; repeating it is fine. Entries stay untouched."""
-    product = products.get_mine(session, device_id, product_id)
+    product = get_owned(session, Product, device_id, product_id)
     if product is None:
         raise NotFoundError("Product not found")
     if product.deleted_at is not None:
