@@ -116,5 +116,9 @@ build-ProductsFunction:
 	$(BUILD) products $(WEB_PACKAGES)
 build-EntriesFunction:
 	$(BUILD) entries $(WEB_PACKAGES)
+build-GoalsFunction:
+	$(BUILD) goals $(WEB_PACKAGES)
+build-WeightsFunction:
+	$(BUILD) weights $(WEB_PACKAGES)
 build-MigrateFunction:
 	$(BUILD) migrate $(DB_PACKAGES) alembic

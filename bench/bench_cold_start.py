@@ -21,6 +21,8 @@ MODULES = {
     "auth": "functions.auth.handler",
     "products": "functions.products.handler",
     "entries": "functions.entries.handler",
+    "goals": "functions.goals.handler",
+    "weights": "functions.weights.handler",
     "migrate": "functions.migrate.handler",
 }
 _PROBE = (

@@ -39,7 +39,7 @@ class UnprocessableError(AppError):
     status_code = 422
     code = "VALIDATION_ERROR"
 
-    def __init__(self, location: tuple[str, str], message: str):
+    def __init__(self, location: tuple[str, ...], message: str):
         super().__init__(message)
         self.detail = [{"type": "value_error", "loc": list(location), "msg": message}]  # type: ignore[assignment]
 

@@ -18,6 +18,8 @@ BUDGETS_MB = {
     "AuthFunction": 55,
     "ProductsFunction": 55,
     "EntriesFunction": 55,
+    "GoalsFunction": 55,
+    "WeightsFunction": 55,
     "MigrateFunction": 50,
 }
 # Packages no artifact may carry (boto3/botocore come with the Lambda runtime), and packages the

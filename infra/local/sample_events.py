@@ -117,6 +117,45 @@ def sample_events() -> dict[str, tuple[str, dict[str, Any]]]:
                 query=[("from", "2026-03-09"), ("to", "2026-03-15")],
             ),
         ),
+        "goals-current": (
+            "GoalsFunction",
+            _api("GET", "/v1/goals/current", "/v1/goals/{proxy+}", params={"proxy": "current"}),
+        ),
+        "goals-calculate": (
+            "GoalsFunction",
+            _api(
+                "POST",
+                "/v1/goals/calculate",
+                "/v1/goals/{proxy+}",
+                params={"proxy": "calculate"},
+                body={
+                    "gender": "female",
+                    "birth_date": "1990-05-17",
+                    "height_cm": 168,
+                    "current_weight_kg": 64.5,
+                    "activity_level": "light",
+                    "weight_goal_type": "maintain",
+                },
+            ),
+        ),
+        "weights-create": (
+            "WeightsFunction",
+            _api(
+                "POST",
+                "/v1/body-weights",
+                "/v1/body-weights",
+                body={"day": "2026-03-15", "weight_kg": 75.5},
+            ),
+        ),
+        "stats-weight": (
+            "WeightsFunction",
+            _api(
+                "GET",
+                "/v1/stats/weight",
+                "/v1/stats/weight",
+                query=[("from", "2026-03-01"), ("to", "2026-03-31")],
+            ),
+        ),
     }
 
 

@@ -96,6 +96,20 @@ def update_returning(
     return session.scalars(statement).one()
 
 
+def soft_delete(
+    session: Session, model: type[RowT], device_id: uuid.UUID, row_id: uuid.UUID, not_found: str
+) -> bool:
+    """Soft-delete this device's row (404 with `not_found` when it has none by that id). True
+    when this call deleted it; False when it already was, so a repeated DELETE is still a 204."""
+    row = get_owned(session, model, device_id, row_id)
+    if row is None:
+        raise NotFoundError(not_found)
+    if row.deleted_at is not None:  # type: ignore[attr-defined]
+        return False
+    update_returning(session, model, row_id, {"deleted_at": func.now()})
+    return True
+
+
 def changed_fields(row: Base, changes: dict[str, Any]) -> dict[str, Any]:
     """The subset of `changes` that differs from the row (a no-op PATCH keeps `updated_at`)."""
     return {name: value for name, value in changes.items() if getattr(row, name) != value}

@@ -13,10 +13,6 @@ from shared.models import FoodEntry, Product, ProductPortion
 from shared.repositories.common import guarded_insert
 
 
-def get_any(session: Session, entry_id: uuid.UUID) -> FoodEntry | None:
-    return session.get(FoodEntry, entry_id)
-
-
 def live_portion_base_unit(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID
 ) -> str | None:

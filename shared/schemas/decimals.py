@@ -18,7 +18,9 @@ def plain(value: Decimal, scale: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP), "f")
 
 
-def _parser(precision: int, scale: int, minimum: Decimal | None, exclusive: bool) -> Any:
+def _parser(
+    precision: int, scale: int, minimum: Decimal | None, exclusive: bool, maximum: Decimal | None
+) -> Any:
     limit = Decimal(10) ** (precision - scale)
     step = Decimal(1).scaleb(-scale)
 
@@ -37,17 +39,28 @@ def _parser(precision: int, scale: int, minimum: Decimal | None, exclusive: bool
         if minimum is not None and (value <= minimum if exclusive else value < minimum):
             relation = "greater than" if exclusive else "at least"
             raise ValueError(f"must be {relation} {minimum}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"must be at most {maximum}")
         return value
 
     return parse
 
 
-def decimal_type(precision: int, scale: int, *, gt: float | None = None, ge: float | None = None):
-    """An annotated Decimal for a NUMERIC(precision, scale) column with an optional lower bound."""
+def decimal_type(
+    precision: int,
+    scale: int,
+    *,
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+):
+    """An annotated Decimal for a NUMERIC(precision, scale) column with optional bounds."""
     minimum = Decimal(str(gt if gt is not None else ge)) if (gt, ge) != (None, None) else None
+    maximum = Decimal(str(le)) if le is not None else None
+    parse = _parser(precision, scale, minimum, exclusive=gt is not None, maximum=maximum)
     return Annotated[
         Decimal,
-        BeforeValidator(_parser(precision, scale, minimum, exclusive=gt is not None)),
+        BeforeValidator(parse),
         PlainSerializer(lambda value: plain(value, scale), return_type=str),
         WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}, mode="serialization"),
         WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]}, mode="validation"),

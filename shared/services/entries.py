@@ -5,19 +5,26 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError, DeviceRevokedError, NotFoundError, UnprocessableError
+from shared.errors import NotFoundError, UnprocessableError
 from shared.models import FoodEntry
 from shared.repositories import entries
-from shared.repositories.common import changed_fields, get_owned, require_live, update_returning
+from shared.repositories.common import (
+    changed_fields,
+    get_owned,
+    require_live,
+    soft_delete,
+    update_returning,
+)
 from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
+from shared.services.client_ids import create_or_replay
 from shared.services.outcomes import Created
 from shared.units import can_convert
 
 ID_TAKEN = "A food entry with this id already exists."
 PRODUCT_OR_PORTION_NOT_FOUND = "Product or portion not found"
+ENTRY_NOT_FOUND = "Food entry not found"
 
 
 def _out(entry: FoodEntry) -> EntryOut:
@@ -33,22 +40,17 @@ def _require_convertible(unit: str, base_unit: str) -> None:
 
 
 def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created[EntryOut]:
-    if body.id is not None and (existing := entries.get_any(session, body.id)) is not None:
-        if existing.device_id != device_id or existing.deleted_at is not None:
-            raise ConflictError(ID_TAKEN)
-        return Created(_out(existing), created=False)
-    base_unit = entries.live_portion_base_unit(session, device_id, body.product_id, body.portion_id)
-    if base_unit is None:
-        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
-    _require_convertible(body.unit, base_unit)
-    inserted = entries.insert(session, device_id, body.model_dump(exclude_none=True))
-    if inserted is not None:
-        return Created(_out(inserted), created=True)
-    if body.id is not None and (raced := entries.get_any(session, body.id)) is not None:
-        if raced.device_id == device_id and raced.deleted_at is None:
-            return Created(_out(raced), created=False)
-        raise ConflictError(ID_TAKEN)
-    raise DeviceRevokedError()
+    def insert() -> FoodEntry | None:
+        base_unit = entries.live_portion_base_unit(
+            session, device_id, body.product_id, body.portion_id
+        )
+        if base_unit is None:
+            raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+        _require_convertible(body.unit, base_unit)
+        return entries.insert(session, device_id, body.model_dump(exclude_none=True))
+
+    outcome = create_or_replay(session, FoodEntry, device_id, body.id, ID_TAKEN, insert)
+    return outcome.map(_out)
 
 
 def list_live(
@@ -63,7 +65,7 @@ def list_live(
 
 
 def _live(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> FoodEntry:
-    return require_live(get_owned(session, FoodEntry, device_id, entry_id), "Food entry not found")
+    return require_live(get_owned(session, FoodEntry, device_id, entry_id), ENTRY_NOT_FOUND)
 
 
 def get(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> EntryOut:
@@ -97,11 +99,7 @@ def _base_unit_after(
 
 
 def delete(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> None:
-    entry = get_owned(session, FoodEntry, device_id, entry_id)
-    if entry is None:
-        raise NotFoundError("Food entry not found")
-    if entry.deleted_at is None:
-        update_returning(session, FoodEntry, entry.id, {"deleted_at": func.now()})
+    soft_delete(session, FoodEntry, device_id, entry_id, ENTRY_NOT_FOUND)
 
 
 def reset(session: Session, device_id: uuid.UUID) -> None:

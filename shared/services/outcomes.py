@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 RowT = TypeVar("RowT")
+OutT = TypeVar("OutT")
 
 
 @dataclass(frozen=True)
@@ -14,3 +16,7 @@ class Created(Generic[RowT]):
 
     row: RowT
     created: bool
+
+    def map(self, convert: Callable[[RowT], OutT]) -> Created[OutT]:
+        """The same outcome with the row converted (e.g. an ORM row to its response model)."""
+        return Created(convert(self.row), self.created)

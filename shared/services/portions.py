@@ -17,6 +17,7 @@ from shared.models import ProductPortion
 from shared.repositories import portions
 from shared.repositories.common import changed_fields, get_owned, require_live, update_returning
 from shared.schemas.products import PortionCreate, PortionOut, PortionPatch
+from shared.services.client_ids import replayed
 from shared.services.outcomes import Created
 from shared.units import can_convert
 
@@ -45,11 +46,11 @@ def _locked(
 def _replay(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID
 ) -> Created[PortionOut] | None:
-    existing = portions.get_any(session, portion_id)
+    """A portion id is a replay only under the same product of this device."""
+    existing = replayed(portions.get_any(session, portion_id), device_id, ID_TAKEN)
     if existing is None:
         return None
-    same = existing.device_id == device_id and existing.product_id == product_id
-    if not same or existing.deleted_at is not None:
+    if existing.product_id != product_id:
         raise ConflictError(ID_TAKEN)
     return Created(_out(existing), created=False)
 

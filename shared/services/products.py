@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError, DeviceRevokedError, NotFoundError
+from shared.errors import ConflictError, DeviceRevokedError
 from shared.models import Product
 from shared.repositories import products
 from shared.repositories.common import (
@@ -15,13 +14,16 @@ from shared.repositories.common import (
     constraint_errors,
     get_owned,
     require_live,
+    soft_delete,
     update_returning,
 )
 from shared.schemas.products import ProductCreate, ProductOut, ProductPatch
+from shared.services.client_ids import replayed
 from shared.services.outcomes import Created
 
 ID_TAKEN = "A product with this id already exists."
 BARCODE_TAKEN = "Another product already has this barcode."
+PRODUCT_NOT_FOUND = "Product not found"
 
 
 def _out(product: Product) -> ProductOut:
@@ -34,10 +36,8 @@ def _resolve_existing(
     """Apply the create rules to rows that already exist: a replay of this device's live id is
     200; an id that is deleted or another device's is 409; a live barcode match is returned."""
     by_id = next((p for p in rows if body.id is not None and p.id == body.id), None)
-    if by_id is not None:
-        if by_id.device_id != device_id or by_id.deleted_at is not None:
-            raise ConflictError(ID_TAKEN)
-        return Created(_out(by_id), created=False)
+    if (replay := replayed(by_id, device_id, ID_TAKEN)) is not None:
+        return Created(_out(replay), created=False)
     by_barcode = next((p for p in rows if p.barcode == body.barcode), None)
     if by_barcode is not None:
         return Created(_out(by_barcode), created=True)
@@ -68,7 +68,7 @@ def list_live(
 
 
 def _live(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> Product:
-    return require_live(get_owned(session, Product, device_id, product_id), "Product not found")
+    return require_live(get_owned(session, Product, device_id, product_id), PRODUCT_NOT_FOUND)
 
 
 def get(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> ProductOut:
@@ -88,13 +88,8 @@ def patch(
 
 def delete(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> None:
     """Soft-delete the product and its portions; repeating it is fine. Entries stay untouched."""
-    product = get_owned(session, Product, device_id, product_id)
-    if product is None:
-        raise NotFoundError("Product not found")
-    if product.deleted_at is not None:
-        return
-    update_returning(session, Product, product.id, {"deleted_at": func.now()})
-    products.soft_delete_portions(session, product.id)
+    if soft_delete(session, Product, device_id, product_id, PRODUCT_NOT_FOUND):
+        products.soft_delete_portions(session, product_id)
 
 
 def name_available(session: Session, device_id: uuid.UUID, name: str) -> bool:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.errors import UnprocessableError
 from shared.nutrition import MacroTotals
 from shared.repositories import stats
 from shared.schemas.entries import DailyPoint, DailyStats, DayStats, MacroTotalsOut
-
-MAX_RANGE_DAYS = 366
+from shared.services.day_range import days_between
 
 
 def _totals(row: Row) -> MacroTotals:
@@ -33,15 +31,9 @@ def day(session: Session, device_id: uuid.UUID, on: date) -> DayStats:
 
 def daily(session: Session, device_id: uuid.UUID, start: date, end: date) -> DailyStats:
     """One point per day from `start` to `end`, ascending, days without entries at zero."""
-    if start > end:
-        raise UnprocessableError(("query", "from"), "from must not be after to")
-    length = (end - start).days + 1
-    if length > MAX_RANGE_DAYS:
-        message = f"the range spans {length} days; at most {MAX_RANGE_DAYS} are allowed"
-        raise UnprocessableError(("query", "to"), message)
+    days = days_between(start, end)
     found = {row.day: _totals(row) for row in stats.by_day(session, device_id, start, end)}
     points = [
-        DailyPoint(day=d, totals=MacroTotalsOut.of(found.get(d, MacroTotals())))
-        for d in (start + timedelta(days=n) for n in range(length))
+        DailyPoint(day=d, totals=MacroTotalsOut.of(found.get(d, MacroTotals()))) for d in days
     ]
     return DailyStats(from_day=start, to_day=end, points=points)

@@ -1,0 +1,45 @@
+"""Body weights (contract §6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from pydantic import BaseModel
+
+from shared.schemas.common import RequestModel, ResponseModel, Timestamp
+from shared.schemas.decimals import decimal_type
+
+# NUMERIC(7, 3): "75.500".
+WeightKg = decimal_type(7, 3, gt=0)
+
+
+class WeightCreate(RequestModel):
+    id: uuid.UUID | None = None
+    day: date
+    weight_kg: WeightKg
+
+
+class WeightPatch(RequestModel):
+    """Only the weight changes; the day of a weight is fixed (sending `day` changes nothing)."""
+
+    weight_kg: WeightKg
+
+
+class WeightOut(ResponseModel):
+    id: uuid.UUID
+    day: date
+    weight_kg: WeightKg
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class WeightPoint(ResponseModel):
+    day: date
+    weight_kg: WeightKg
+
+
+class WeightStats(BaseModel):
+    from_day: date
+    to_day: date
+    points: list[WeightPoint]
