@@ -104,7 +104,11 @@ def _invoker(device_id: uuid.UUID) -> Callable[[str, str, dict[str, str]], None]
             path,
             resource=resource,
             query=list(query.items()),
-            authorizer={"principalId": str(device_id), "device_id": str(device_id)},
+            authorizer={
+                "principalId": str(device_id),
+                "device_id": str(device_id),
+                "token_generation": "1",
+            },
         )
         with redirect_stdout(io.StringIO()):
             result = lambda_handler(event, LambdaContext(function_name="EntriesFunction"))

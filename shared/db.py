@@ -2,19 +2,23 @@
 authorizer uses this module and must not pay for importing the ORM).
 
 One engine per Lambda container with a single pooled connection: a sandbox serves one request at a
-time, and RDS Proxy multiplexes the connections of all sandboxes. `pool_pre_ping` replaces a
-connection the proxy closed while the sandbox was frozen; `pool_recycle` stays below the proxy's
-idle timeout. No engine option here makes the dialect issue `SET` (that would pin proxy sessions).
+time, and RDS Proxy multiplexes the connections of all sandboxes. There is no `pool_pre_ping`
+(a round trip on every checkout): each unit of work's first statement does its job. When that
+statement meets a connection that died while the sandbox was frozen, the connection is discarded
+and the work runs once more on a fresh one (`retry_on_stale_connection`), before anything was
+done. `pool_recycle` stays below the proxy's idle timeout. No engine option here makes the dialect
+issue `SET` (that would pin proxy sessions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from shared.db_connect import install_connect_hook
@@ -24,6 +28,11 @@ from shared.settings import Settings, get_settings
 # SQLSTATE classes that mean "the database cannot serve us right now", not "the query is wrong":
 # 08 connection exception, 53 insufficient resources, 57P operator intervention (shutdown, startup).
 _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+# Of those, the ones after which the connection itself is unusable: connection exceptions and
+# the server terminating the backend (57P01 admin shutdown / pg_terminate_backend, 57P02 crash).
+_DEAD_CONNECTION_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03")
+
+T = TypeVar("T")
 
 
 def pg8000_url(database_url: str) -> str:
@@ -41,16 +50,26 @@ def build_engine(settings: Settings) -> Engine:
         "postgresql+pg8000://" if in_aws else pg8000_url(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=0,
-        pool_pre_ping=True,
         pool_recycle=settings.db_pool_recycle_s,
         pool_timeout=settings.db_socket_timeout_s,
         connect_args={"timeout": settings.db_socket_timeout_s},
         # Bound parameters (token hashes, user data) stay out of exception messages and logs.
         hide_parameters=True,
     )
+    event.listen(engine, "handle_error", _mark_dead_connections)
     if in_aws:
         install_connect_hook(engine, settings)
     return engine
+
+
+def _mark_dead_connections(context: ExceptionContext) -> None:
+    """Tell SQLAlchemy that a terminated backend is a disconnect (pg8000's dialect only knows
+    "network error"), so the connection is invalidated rather than returned to the pool."""
+    code = sqlstate(context.original_exception)
+    if isinstance(context.sqlalchemy_exception, InterfaceError) or (
+        code is not None and code.startswith(_DEAD_CONNECTION_SQLSTATE_PREFIXES)
+    ):
+        context.is_disconnect = True
 
 
 @cache
@@ -87,6 +106,36 @@ def is_database_unavailable(exc: DBAPIError) -> bool:
         return True
     code = sqlstate(exc)
     return code is not None and code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+
+
+def set_autocommit(connection: Connection, enabled: bool) -> None:
+    """Switch the driver's autocommit on the connection directly. SQLAlchemy's AUTOCOMMIT
+    isolation level would, on the way back to the pool, restore the default with `SET SESSION
+    CHARACTERISTICS` (a round trip, and a statement that pins RDS Proxy sessions)."""
+    if connection.invalidated:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None:
+        dbapi_connection.autocommit = enabled
+
+
+def _connection_died(exc: BaseException) -> bool:
+    """True when `exc` (or the database error behind a 503) invalidated its connection."""
+    cause = exc if isinstance(exc, DBAPIError) else exc.__cause__
+    return isinstance(cause, DBAPIError) and cause.connection_invalidated
+
+
+def retry_on_stale_connection(work: Callable[[], T]) -> T:
+    """Run `work`; if it failed because its pooled connection had died (the error invalidated the
+    connection), run it once more on a fresh one. Only for work that is safe to repeat after such
+    a failure: its first statement failed, or it is read-only or idempotent. A second failure
+    propagates (a database that is really down answers 503)."""
+    try:
+        return work()
+    except (DBAPIError, ServiceUnavailableError) as exc:
+        if not _connection_died(exc):
+            raise
+    return work()
 
 
 @contextmanager

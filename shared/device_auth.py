@@ -19,7 +19,7 @@ from shared.tokens import ParsedToken, secret_matches
 LAST_SEEN_RESOLUTION_S = 60
 
 _LOOKUP = text(
-    "SELECT token_hash, revoked_at IS NOT NULL AS revoked,"
+    "SELECT token_hash, token_generation, revoked_at IS NOT NULL AS revoked,"
     " coalesce(last_seen_at < now() - make_interval(secs => :resolution), true) AS stale"
     " FROM devices WHERE id = :device_id"
 )
@@ -36,6 +36,9 @@ class Verdict(enum.Enum):
 class Verification:
     verdict: Verdict
     device_id: uuid.UUID | None = None
+    # The token generation that was verified (ALLOW only); functions compare it with the stored
+    # one on every request, so a token replaced while its decision is cached dies at once.
+    generation: int | None = None
 
 
 def verify_token(
@@ -52,4 +55,4 @@ def verify_token(
         return Verification(Verdict.INVALID)
     if row.stale:
         connection.execute(_TOUCH, {"device_id": parsed.device_id})
-    return Verification(Verdict.ALLOW, parsed.device_id)
+    return Verification(Verdict.ALLOW, parsed.device_id, row.token_generation)

@@ -1,4 +1,10 @@
-"""ORM sessions: one transaction per request, for the functions that use the models."""
+"""ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
+`transaction` for the routes without a device (registration).
+
+Reads run on an autocommit connection: a single query needs no BEGIN and COMMIT around it, which
+would be two more round trips. Writes run in one transaction that starts with the freshness
+check, which also locks the device row (`shared.freshness`).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import get_engine, unavailable_as_503
+from shared import freshness
+from shared.db import get_engine, retry_on_stale_connection, set_autocommit, unavailable_as_503
+from shared.freshness import AuthorizedDevice
 
 
 @cache
@@ -19,7 +27,58 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One request's unit of work: commit on success, roll back on error, 503 if the DB is down."""
+    """One unit of work without a device: commit on success, roll back on error, 503 if the DB
+    is down."""
     factory = _session_factory(engine or get_engine())
     with unavailable_as_503(), factory() as session, session.begin():
         yield session
+
+
+def _checked_connection(caller: AuthorizedDevice, *, write: bool) -> Connection:
+    """A pooled connection on which the freshness check has just passed. A dead connection
+    fails the check and is retried once on a fresh one: nothing has been done yet."""
+
+    def attempt() -> Connection:
+        connection = get_engine().connect()
+        try:
+            if not write:
+                set_autocommit(connection, True)
+            freshness.check(connection, caller, lock=write)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    return retry_on_stale_connection(attempt)
+
+
+@contextmanager
+def reading(caller: AuthorizedDevice) -> Iterator[Session]:
+    """A read-only request: the freshness check, then the queries, each autocommitted."""
+    with unavailable_as_503():
+        connection = _checked_connection(caller, write=False)
+        try:
+            with Session(bind=connection) as session:
+                yield session
+        finally:
+            set_autocommit(connection, False)
+            connection.close()
+
+
+@contextmanager
+def writing(caller: AuthorizedDevice) -> Iterator[Session]:
+    """A writing request: one transaction that starts with the freshness check and the device
+    row lock; committed on success, rolled back on any error."""
+    with unavailable_as_503():
+        connection = _checked_connection(caller, write=True)
+        with connection, Session(bind=connection, expire_on_commit=False) as session:
+            yield session
+            session.flush()
+            connection.commit()
+
+
+def require_fresh(caller: AuthorizedDevice) -> None:
+    """Only the freshness check, for a route that needs no data (a replaced or revoked token is
+    refused on every route, not only on those that read)."""
+    with reading(caller):
+        pass

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from shared.db import retry_on_stale_connection
 from shared.schemas.devices import DeviceOut, RegisterRequest, RegisterResponse
 from shared.services import devices
-from shared.sessions import transaction
+from shared.sessions import reading, transaction, writing
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
-from shared.web.dependencies import DeviceId, SourceIp
+from shared.web.dependencies import Caller, SourceIp
 
 health_router = APIRouter(tags=["health"])
 devices_router = APIRouter(prefix="/v1", tags=["devices"])
@@ -25,21 +26,27 @@ async def health() -> dict[str, bool]:
 @devices_router.post("/auth/register", response_model=RegisterResponse)
 async def register(body: RegisterRequest, ip: SourceIp) -> RegisterResponse:
     """Create the device or give it a fresh token (the old one stops working)."""
-    with transaction() as session:
-        return devices.register(session, body.device_id, ip, get_settings())
+
+    def register_once() -> RegisterResponse:
+        with transaction() as session:
+            return devices.register(session, body.device_id, ip, get_settings())
+
+    # Safe to repeat after a dead connection: nothing was committed, and the token it would have
+    # returned never reached the client.
+    return retry_on_stale_connection(register_once)
 
 
 @devices_router.get("/devices/me", response_model=DeviceOut)
-async def me(device_id: DeviceId) -> DeviceOut:
-    with transaction() as session:
-        return devices.describe(session, device_id)
+async def me(caller: Caller) -> DeviceOut:
+    with reading(caller) as session:
+        return devices.describe(session, caller.device_id)
 
 
 @devices_router.delete("/devices/me", status_code=204)
-async def erase_me(device_id: DeviceId) -> Response:
+async def erase_me(caller: Caller) -> Response:
     """Revoke this device and permanently erase all of its data."""
-    with transaction() as session:
-        devices.erase(session, device_id)
+    with writing(caller) as session:
+        devices.erase(session, caller.device_id)
     return Response(status_code=204)
 
 

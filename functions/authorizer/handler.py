@@ -1,7 +1,9 @@
 """REST API TOKEN authorizer: a plain Powertools handler (no FastAPI, Mangum or ORM imports).
 
 Valid token → Allow on every route of the stage (the decision is cached per token, so a policy for
-one route only would block the device's next route) with `device_id` in the context. Unknown,
+one route only would block the device's next route) with `device_id` and `token_generation` in
+the context; every function re-checks that generation against the database in its first
+statement, so the cache TTL decides cost, never who gets in. Unknown,
 malformed or wrong → `Unauthorized` (API Gateway answers 401, the app registers again). Revoked →
 explicit Deny (403, the app stops). A database outage raises, which the gateway answers 503.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from shared.db import core_transaction
-from shared.device_auth import Verdict, verify_token
+from shared.db import core_transaction, retry_on_stale_connection
+from shared.device_auth import Verdict, Verification, verify_token
 from shared.errors import InvalidTokenError
 from shared.observability import instrument_handler, logger, metrics
 from shared.settings import get_settings
@@ -46,8 +48,13 @@ def authorize(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         parsed = parse_token(bearer_token(event.get("authorizationToken")))
     except InvalidTokenError:
         return _reject("malformed")
-    with core_transaction() as connection:
-        result = verify_token(connection, parsed, bcrypt_rounds=get_settings().bcrypt_rounds)
+
+    def verify() -> Verification:
+        with core_transaction() as connection:
+            return verify_token(connection, parsed, bcrypt_rounds=get_settings().bcrypt_rounds)
+
+    # A lookup and an idempotent `last_seen_at` touch: safe to repeat on a fresh connection.
+    result = retry_on_stale_connection(verify)
     if result.verdict is Verdict.INVALID:
         return _reject("unknown device or wrong secret")
     metrics.add_metric(name=f"Authorizer{result.verdict.value.title()}", unit="Count", value=1)
@@ -57,7 +64,8 @@ def authorize(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     if result.verdict is Verdict.REVOKED:
         logger.info("Revoked device denied", extra={"device_id": device_id})
         return _policy(device_id, "Deny", resource, {})
-    return _policy(device_id, "Allow", resource, {"device_id": device_id})
+    context = {"device_id": device_id, "token_generation": str(result.generation)}
+    return _policy(device_id, "Allow", resource, context)
 
 
 lambda_handler = instrument_handler(authorize, correlation_id_path=None)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Response
 
 from shared.schemas.entries import DailyStats, DayStats, EntryCreate, EntryOut, EntryPatch
 from shared.services import entries, stats
-from shared.sessions import transaction
-from shared.web.dependencies import DeviceId
+from shared.sessions import reading, writing
+from shared.web.dependencies import Caller
 from shared.web.responses import created_or_found
 
 router = APIRouter(prefix="/v1", tags=["food entries"])
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["food entries"])
 
 @router.get("/food-entries", response_model=list[EntryOut])
 async def list_entries(
-    device_id: DeviceId,
+    caller: Caller,
     day: date | None = None,
     date_alias: Annotated[date | None, Query(alias="date")] = None,
     from_day: Annotated[date | None, Query(alias="from")] = None,
@@ -28,58 +28,58 @@ async def list_entries(
     offset: Annotated[int, Query(ge=0)] = 0,
 ):
     """Live entries, newest day first; all filters combine with AND (`date` = `day`)."""
-    if day is not None and date_alias is not None and day != date_alias:
-        return []
-    with transaction() as session:
+    with reading(caller) as session:
+        if day is not None and date_alias is not None and day != date_alias:
+            return []
         days = (day or date_alias, from_day, to_day)
-        return entries.list_live(session, device_id, days, limit, offset)
+        return entries.list_live(session, caller.device_id, days, limit, offset)
 
 
 @router.post("/food-entries", response_model=EntryOut, status_code=201)
-async def create_entry(body: EntryCreate, device_id: DeviceId, response: Response):
-    with transaction() as session:
-        outcome = entries.create(session, device_id, body)
+async def create_entry(body: EntryCreate, caller: Caller, response: Response):
+    with writing(caller) as session:
+        outcome = entries.create(session, caller.device_id, body)
     return created_or_found(outcome, response)
 
 
 @router.get("/food-entries/{entry_id}", response_model=EntryOut)
-async def get_entry(entry_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
-        return entries.get(session, device_id, entry_id)
+async def get_entry(entry_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
+        return entries.get(session, caller.device_id, entry_id)
 
 
 @router.patch("/food-entries/{entry_id}", response_model=EntryOut)
-async def patch_entry(entry_id: uuid.UUID, body: EntryPatch, device_id: DeviceId):
-    with transaction() as session:
-        return entries.patch(session, device_id, entry_id, body)
+async def patch_entry(entry_id: uuid.UUID, body: EntryPatch, caller: Caller):
+    with writing(caller) as session:
+        return entries.patch(session, caller.device_id, entry_id, body)
 
 
 @router.delete("/food-entries/{entry_id}", status_code=204)
-async def delete_entry(entry_id: uuid.UUID, device_id: DeviceId) -> Response:
-    with transaction() as session:
-        entries.delete(session, device_id, entry_id)
+async def delete_entry(entry_id: uuid.UUID, caller: Caller) -> Response:
+    with writing(caller) as session:
+        entries.delete(session, caller.device_id, entry_id)
     return Response(status_code=204)
 
 
 @router.delete("/data/reset", status_code=204)
-async def reset_data(device_id: DeviceId) -> Response:
+async def reset_data(caller: Caller) -> Response:
     """Soft-delete all of the device's food entries (idempotent)."""
-    with transaction() as session:
-        entries.reset(session, device_id)
+    with writing(caller) as session:
+        entries.reset(session, caller.device_id)
     return Response(status_code=204)
 
 
 @router.get("/stats/day/{day}", response_model=DayStats)
-async def day_stats(day: date, device_id: DeviceId):
-    with transaction() as session:
-        return stats.day(session, device_id, day)
+async def day_stats(day: date, caller: Caller):
+    with reading(caller) as session:
+        return stats.day(session, caller.device_id, day)
 
 
 @router.get("/stats/daily", response_model=DailyStats)
 async def daily_stats(
-    device_id: DeviceId,
+    caller: Caller,
     from_day: Annotated[date, Query(alias="from")],
     to_day: Annotated[date, Query(alias="to")],
 ):
-    with transaction() as session:
-        return stats.daily(session, device_id, from_day, to_day)
+    with reading(caller) as session:
+        return stats.daily(session, caller.device_id, from_day, to_day)

@@ -16,56 +16,57 @@ from shared.schemas.goals import (
     ManualGoalCreate,
 )
 from shared.services import goals
-from shared.sessions import transaction
-from shared.web.dependencies import DeviceId
+from shared.sessions import reading, require_fresh, writing
+from shared.web.dependencies import Caller
 from shared.web.responses import created_or_found
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 
 
 @router.post("/calculate", response_model=GoalPreview)
-async def calculate(body: CalculateRequest, device_id: DeviceId):
-    """The calculator's preview; stores nothing and needs no database."""
+async def calculate(body: CalculateRequest, caller: Caller):
+    """The calculator's preview; stores nothing (the token is still checked for freshness)."""
+    require_fresh(caller)
     return goals.preview(body)
 
 
 @router.post("/calculated", response_model=GoalOut, status_code=201)
-async def create_calculated(body: CalculatedGoalCreate, device_id: DeviceId, response: Response):
+async def create_calculated(body: CalculatedGoalCreate, caller: Caller, response: Response):
     """A goal from body metrics; it replaces the device's current goal (200 on a replay)."""
-    with transaction() as session:
-        outcome = goals.create_calculated(session, device_id, body)
+    with writing(caller) as session:
+        outcome = goals.create_calculated(session, caller.device_id, body)
     return created_or_found(outcome, response)
 
 
 @router.post("/manual", response_model=GoalOut, status_code=201)
-async def create_manual(body: ManualGoalCreate, device_id: DeviceId, response: Response):
+async def create_manual(body: ManualGoalCreate, caller: Caller, response: Response):
     """A goal entered by hand; it replaces the device's current goal (200 on a replay)."""
-    with transaction() as session:
-        outcome = goals.create_manual(session, device_id, body)
+    with writing(caller) as session:
+        outcome = goals.create_manual(session, caller.device_id, body)
     return created_or_found(outcome, response)
 
 
 @router.get("/current", response_model=GoalOut | None)
-async def current_goal(device_id: DeviceId):
+async def current_goal(caller: Caller):
     """The live goal, or JSON `null` when the device has none (a fresh install's first call)."""
-    with transaction() as session:
-        return goals.current(session, device_id)
+    with reading(caller) as session:
+        return goals.current(session, caller.device_id)
 
 
 @router.get("/{goal_id}", response_model=GoalOut)
-async def get_goal(goal_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
-        return goals.get(session, device_id, goal_id)
+async def get_goal(goal_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
+        return goals.get(session, caller.device_id, goal_id)
 
 
 @router.patch("/{goal_id}", response_model=GoalOut)
-async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, device_id: DeviceId):
-    with transaction() as session:
-        return goals.patch(session, device_id, goal_id, body)
+async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, caller: Caller):
+    with writing(caller) as session:
+        return goals.patch(session, caller.device_id, goal_id, body)
 
 
 @router.delete("/{goal_id}", status_code=204)
-async def delete_goal(goal_id: uuid.UUID, device_id: DeviceId) -> Response:
-    with transaction() as session:
-        goals.delete(session, device_id, goal_id)
+async def delete_goal(goal_id: uuid.UUID, caller: Caller) -> Response:
+    with writing(caller) as session:
+        goals.delete(session, caller.device_id, goal_id)
     return Response(status_code=204)

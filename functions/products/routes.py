@@ -19,8 +19,8 @@ from shared.schemas.products import (
     SearchItem,
 )
 from shared.services import catalog, portions, products
-from shared.sessions import transaction
-from shared.web.dependencies import DeviceId
+from shared.sessions import reading, writing
+from shared.web.dependencies import Caller
 from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
@@ -31,107 +31,107 @@ Offset = Annotated[int, Query(ge=0)]
 
 
 @products_router.get("/products", response_model=list[ProductOut])
-async def list_products(device_id: DeviceId, limit: Limit = None, offset: Offset = 0):
-    with transaction() as session:
-        return products.list_live(session, device_id, limit, offset)
+async def list_products(caller: Caller, limit: Limit = None, offset: Offset = 0):
+    with reading(caller) as session:
+        return products.list_live(session, caller.device_id, limit, offset)
 
 
 @products_router.post("/products", response_model=ProductOut, status_code=201)
-async def create_product(body: ProductCreate, device_id: DeviceId, response: Response):
+async def create_product(body: ProductCreate, caller: Caller, response: Response):
     """201 when created (or when a live product already has the barcode); 200 on a replay."""
-    with transaction() as session:
-        outcome = products.create(session, device_id, body)
+    with writing(caller) as session:
+        outcome = products.create(session, caller.device_id, body)
     return created_or_found(outcome, response)
 
 
 @products_router.get("/products/check-name", response_model=NameAvailability)
-async def check_name(device_id: DeviceId, name: Annotated[str, Query(max_length=200)]):
-    with transaction() as session:
-        return NameAvailability(available=products.name_available(session, device_id, name))
+async def check_name(caller: Caller, name: Annotated[str, Query(max_length=200)]):
+    with reading(caller) as session:
+        return NameAvailability(available=products.name_available(session, caller.device_id, name))
 
 
 @products_router.get("/products/search", response_model=list[SearchItem])
 async def search_products(
-    device_id: DeviceId,
+    caller: Caller,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=60)] = 35,
 ):
-    with transaction() as session:
-        return catalog.search_products(session, device_id, q, limit)
+    with reading(caller) as session:
+        return catalog.search_products(session, caller.device_id, q, limit)
 
 
 @products_router.get("/products/{product_id}", response_model=ProductOut)
-async def get_product(product_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
-        return products.get(session, device_id, product_id)
+async def get_product(product_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
+        return products.get(session, caller.device_id, product_id)
 
 
 @products_router.patch("/products/{product_id}", response_model=ProductOut)
-async def patch_product(product_id: uuid.UUID, body: ProductPatch, device_id: DeviceId):
-    with transaction() as session:
-        return products.patch(session, device_id, product_id, body)
+async def patch_product(product_id: uuid.UUID, body: ProductPatch, caller: Caller):
+    with writing(caller) as session:
+        return products.patch(session, caller.device_id, product_id, body)
 
 
 @products_router.delete("/products/{product_id}", status_code=204)
-async def delete_product(product_id: uuid.UUID, device_id: DeviceId) -> Response:
-    with transaction() as session:
-        products.delete(session, device_id, product_id)
+async def delete_product(product_id: uuid.UUID, caller: Caller) -> Response:
+    with writing(caller) as session:
+        products.delete(session, caller.device_id, product_id)
     return Response(status_code=204)
 
 
 @products_router.get("/products/{product_id}/portions", response_model=list[PortionOut])
-async def list_portions(product_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
-        return portions.list_for_product(session, device_id, product_id)
+async def list_portions(product_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
+        return portions.list_for_product(session, caller.device_id, product_id)
 
 
 @products_router.post("/products/{product_id}/portions", response_model=PortionOut, status_code=201)
 async def create_portion(
-    product_id: uuid.UUID, body: PortionCreate, device_id: DeviceId, response: Response
+    product_id: uuid.UUID, body: PortionCreate, caller: Caller, response: Response
 ):
-    with transaction() as session:
-        outcome = portions.create(session, device_id, product_id, body)
+    with writing(caller) as session:
+        outcome = portions.create(session, caller.device_id, product_id, body)
     return created_or_found(outcome, response)
 
 
 @products_router.get("/portions/{portion_id}", response_model=PortionOut)
-async def get_portion(portion_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
-        return portions.get(session, device_id, portion_id)
+async def get_portion(portion_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
+        return portions.get(session, caller.device_id, portion_id)
 
 
 @products_router.patch("/portions/{portion_id}", response_model=PortionOut)
-async def patch_portion(portion_id: uuid.UUID, body: PortionPatch, device_id: DeviceId):
-    with transaction() as session:
-        return portions.patch(session, device_id, portion_id, body)
+async def patch_portion(portion_id: uuid.UUID, body: PortionPatch, caller: Caller):
+    with writing(caller) as session:
+        return portions.patch(session, caller.device_id, portion_id, body)
 
 
 @products_router.delete("/portions/{portion_id}", status_code=204)
-async def delete_portion(portion_id: uuid.UUID, device_id: DeviceId) -> Response:
-    with transaction() as session:
-        portions.delete(session, device_id, portion_id)
+async def delete_portion(portion_id: uuid.UUID, caller: Caller) -> Response:
+    with writing(caller) as session:
+        portions.delete(session, caller.device_id, portion_id)
     return Response(status_code=204)
 
 
 @catalog_router.get("/products", response_model=list[CatalogProductOut])
 async def list_catalog(
-    device_id: DeviceId,
+    caller: Caller,
     search: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ):
     """The catalog has no owner; the device dependency still refuses unauthenticated calls."""
-    with transaction() as session:
+    with reading(caller) as session:
         return catalog.list_products(session, (search or "").strip() or None, limit, offset)
 
 
 @catalog_router.get("/products/barcode/{barcode}", response_model=CatalogProductDetail)
-async def catalog_by_barcode(barcode: str, device_id: DeviceId):
-    with transaction() as session:
+async def catalog_by_barcode(barcode: str, caller: Caller):
+    with reading(caller) as session:
         return catalog.by_barcode(session, barcode)
 
 
 @catalog_router.get("/products/{product_id}", response_model=CatalogProductDetail)
-async def get_catalog_product(product_id: uuid.UUID, device_id: DeviceId):
-    with transaction() as session:
+async def get_catalog_product(product_id: uuid.UUID, caller: Caller):
+    with reading(caller) as session:
         return catalog.get(session, product_id)

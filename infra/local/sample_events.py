@@ -16,7 +16,7 @@ from infra.local.events import method_arn, proxy_event, token_authorizer_event
 EVENTS_DIR = REPO_ROOT / "events"
 SAMPLE_DEVICE = "0b6a4f8e-3c1d-4e5f-9a7b-2c8d1e0f3a4b"
 SAMPLE_TOKEN = f"{SAMPLE_DEVICE}.{'A' * 43}"
-_AUTHORIZED = {"principalId": SAMPLE_DEVICE, "device_id": SAMPLE_DEVICE}
+_AUTHORIZED = {"principalId": SAMPLE_DEVICE, "device_id": SAMPLE_DEVICE, "token_generation": "1"}
 _HEADERS = [("Content-Type", "application/json"), ("User-Agent", "CountOnMe/1.0 (sample)")]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Text
+from sqlalchemy import BigInteger, CheckConstraint, Text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +23,9 @@ class Device(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     token_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Bumped by every re-registration: a token is current only with the generation it was
+    # verified at (the authorizer's cached context carries it; see shared/freshness.py).
+    token_generation: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="1")
     created_at: Mapped[datetime] = timestamp()
     last_seen_at: Mapped[datetime | None] = timestamp(nullable=True)
     revoked_at: Mapped[datetime | None] = timestamp(nullable=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, exists, func, literal, select, update
+from sqlalchemy import CTE, ColumnElement, Insert, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -39,17 +39,29 @@ def contains_pattern(text: str) -> str:
     return "%" + escape_like(text) + "%"
 
 
-def guarded_insert(model: type[Base], device_id: uuid.UUID, values: dict[str, Any]) -> Insert:
-    """INSERT … SELECT … WHERE the device is live, ON CONFLICT DO NOTHING, RETURNING the row.
+def guarded_insert(
+    model: type[Base], device_id: uuid.UUID, values: dict[str, Any], *conditions: Any
+) -> Insert:
+    """INSERT … SELECT … WHERE the device is live (and any extra `conditions`), ON CONFLICT DO
+    NOTHING, RETURNING the row.
 
-    No row back means a conflict (the id or a unique key is taken) or a revoked device; the caller
-    looks again to tell which. Nothing here raises, so the transaction stays usable.
+    No row back means a conflict (the id or a unique key is taken), a revoked device or a failed
+    condition; the caller looks again to tell which. Nothing here raises, so the transaction
+    stays usable.
     """
     table = model.__table__
     source = select(*(literal(v, table.c[k].type) for k, v in values.items())).where(
-        live_device(device_id)
+        live_device(device_id), *conditions
     )
     return insert(model).from_select(list(values), source).on_conflict_do_nothing().returning(model)
+
+
+def after(cte: CTE) -> ColumnElement[bool]:
+    """A condition that is always true but makes PostgreSQL run the data-modifying `cte` to the
+    end first (its scalar subquery is evaluated before the main statement's first row). Used to
+    retire or un-default a row and write its successor in one statement: the successor's unique
+    index check then no longer sees the old row, which this statement already changed."""
+    return select(func.count()).select_from(cte).scalar_subquery() >= 0
 
 
 @contextmanager
@@ -83,13 +95,19 @@ def require_live(row: RowT | None, not_found: str) -> RowT:
 
 
 def update_returning(
-    session: Session, model: type[RowT], row_id: uuid.UUID, values: dict[str, Any]
+    session: Session,
+    model: type[RowT],
+    row_id: uuid.UUID,
+    values: dict[str, Any],
+    before: CTE | None = None,
 ) -> RowT:
-    """Update one row by id, bump `updated_at`, and return it as stored, in one statement."""
+    """Update one row by id, bump `updated_at`, and return it as stored, in one statement; a
+    data-modifying `before` CTE (see `after`) runs first, in the same statement."""
+    statement = update(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    if before is not None:
+        statement = statement.where(after(before)).add_cte(before)
     statement = (
-        update(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .values(**values, updated_at=func.now())
+        statement.values(**values, updated_at=func.now())
         .returning(model)
         .execution_options(populate_existing=True, synchronize_session=False)
     )
@@ -99,15 +117,25 @@ def update_returning(
 def soft_delete(
     session: Session, model: type[RowT], device_id: uuid.UUID, row_id: uuid.UUID, not_found: str
 ) -> bool:
-    """Soft-delete this device's row (404 with `not_found` when it has none by that id). True
-    when this call deleted it; False when it already was, so a repeated DELETE is still a 204."""
-    row = get_owned(session, model, device_id, row_id)
-    if row is None:
+    """Soft-delete this device's live row in one statement. True when this call deleted it;
+    False when it already was deleted, so a repeated DELETE is still a 204; 404 with
+    `not_found` when the device has no row by that id."""
+    statement = (
+        update(model)
+        .where(
+            model.id == row_id,  # type: ignore[attr-defined]
+            model.device_id == device_id,  # type: ignore[attr-defined]
+            model.deleted_at.is_(None),  # type: ignore[attr-defined]
+        )
+        .values(deleted_at=func.now(), updated_at=func.now())
+        .returning(model.id)  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(statement).first() is not None:
+        return True
+    if get_owned(session, model, device_id, row_id) is None:
         raise NotFoundError(not_found)
-    if row.deleted_at is not None:  # type: ignore[attr-defined]
-        return False
-    update_returning(session, model, row_id, {"deleted_at": func.now()})
-    return True
+    return False
 
 
 def changed_fields(row: Base, changes: dict[str, Any]) -> dict[str, Any]:

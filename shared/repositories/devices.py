@@ -20,7 +20,7 @@ def upsert_token(session: Session, device_id: uuid.UUID, token_hash: str) -> boo
         .values(id=device_id, token_hash=token_hash)
         .on_conflict_do_update(
             index_elements=[Device.id],
-            set_={"token_hash": token_hash},
+            set_={"token_hash": token_hash, "token_generation": Device.token_generation + 1},
             where=Device.revoked_at.is_(None),
         )
         .returning(Device.id)
@@ -58,16 +58,3 @@ def revoke_and_erase(session: Session, device_id: uuid.UUID) -> None:
         erase = delete(table).where(table.c.device_id == device_id)
         statement = statement.add_cte(erase.cte(f"erase_{table.name}"))
     session.execute(statement)
-
-
-def lock_live(session: Session, device_id: uuid.UUID) -> bool:
-    """Lock the device row for a write that must be serialised per device (False when the
-    device is revoked or unknown). `FOR NO KEY UPDATE` conflicts with other writers of the row
-    (re-registration, erasure, another such lock) but not with the key-share locks that foreign
-    key checks take, so the device's other inserts do not queue behind it."""
-    statement = (
-        select(Device.id)
-        .where(Device.id == device_id, Device.revoked_at.is_(None))
-        .with_for_update(key_share=True)
-    )
-    return session.execute(statement).first() is not None

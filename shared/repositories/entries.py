@@ -6,19 +6,19 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, Product, ProductPortion
 from shared.repositories.common import guarded_insert
 
 
-def live_portion_base_unit(
-    session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID
-) -> str | None:
-    """The base unit of a live portion of this device's live product, or None when the pair
-    is not usable for a new or re-pointed entry."""
-    statement = (
+def _live_portion_unit(
+    device_id: uuid.UUID, product_id: Any, portion_id: uuid.UUID
+) -> ScalarSelect[str]:
+    """The base unit of a live portion of this device's live product (NULL when the pair is not
+    usable for a new or re-pointed entry), as a scalar subquery."""
+    return (
         select(ProductPortion.base_unit)
         .join(Product, Product.id == ProductPortion.product_id)
         .where(
@@ -28,15 +28,56 @@ def live_portion_base_unit(
             ProductPortion.deleted_at.is_(None),
             Product.deleted_at.is_(None),
         )
+        .scalar_subquery()
     )
-    return session.scalar(statement)
 
 
-def portion_base_unit(session: Session, portion_id: uuid.UUID) -> str:
-    """The base unit of the portion an entry references, deleted or not."""
-    return session.scalars(
-        select(ProductPortion.base_unit).where(ProductPortion.id == portion_id)
-    ).one()
+def create_probe(
+    session: Session,
+    device_id: uuid.UUID,
+    product_id: uuid.UUID,
+    portion_id: uuid.UUID,
+    entry_id: uuid.UUID | None,
+) -> tuple[str | None, FoodEntry | None]:
+    """In one statement, what a create must know: the portion's base unit (None when the
+    product/portion pair is not usable) and the row that already holds the client id, if any."""
+    unit = _live_portion_unit(device_id, product_id, portion_id).label("base_unit")
+    if entry_id is None:
+        return session.scalar(select(unit)), None
+    one_row = select(literal(1).label("one")).subquery()
+    statement = (
+        select(unit, FoodEntry)
+        .select_from(one_row)
+        .outerjoin(FoodEntry, FoodEntry.id == entry_id)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(statement).one()
+    return row.base_unit, row.FoodEntry
+
+
+def with_base_units(
+    session: Session, device_id: uuid.UUID, entry_id: uuid.UUID, new_portion: uuid.UUID | None
+) -> tuple[FoodEntry, str, str | None] | None:
+    """This device's entry (live or not), the base unit of the portion it references (deleted
+    or not), and the base unit of `new_portion` if that is usable for it; one statement."""
+    current = (
+        select(ProductPortion.base_unit)
+        .where(ProductPortion.id == FoodEntry.portion_id)
+        .correlate(FoodEntry)
+        .scalar_subquery()
+    )
+    new = (
+        _live_portion_unit(device_id, FoodEntry.product_id, new_portion).correlate(FoodEntry)
+        if new_portion is not None
+        else null()
+    )
+    statement = (
+        select(FoodEntry, current.label("current"), new.label("new"))
+        .where(FoodEntry.id == entry_id, FoodEntry.device_id == device_id)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else (row[0], row.current, row.new)
 
 
 def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> FoodEntry | None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shared.models import UserGoal
-from shared.repositories.common import guarded_insert
+from shared.repositories.common import after, guarded_insert
 
 
 def current(session: Session, device_id: uuid.UUID) -> UserGoal | None:
@@ -19,17 +19,18 @@ def current(session: Session, device_id: uuid.UUID) -> UserGoal | None:
     return session.scalars(statement).one_or_none()
 
 
-def retire_live(session: Session, device_id: uuid.UUID) -> None:
-    """Soft-delete the device's live goal (the caller holds the device lock)."""
-    session.execute(
+def replace_live(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> UserGoal | None:
+    """Retire the device's live goal and insert the new one, in one statement (the caller holds
+    the device lock). None when the new goal's id is taken (or the device was revoked); the
+    caller then raises, so the retirement is rolled back with the transaction."""
+    retired = (
         update(UserGoal)
         .where(UserGoal.device_id == device_id, UserGoal.deleted_at.is_(None))
         .values(deleted_at=func.now(), updated_at=func.now())
-        .execution_options(synchronize_session=False)
+        .returning(UserGoal.id)
+        .cte("retired")
     )
-
-
-def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> UserGoal | None:
-    """The new goal, or None when its id is taken (or the device was revoked)."""
-    statement = guarded_insert(UserGoal, device_id, {"device_id": device_id, **values})
+    statement = guarded_insert(
+        UserGoal, device_id, {"device_id": device_id, **values}, after(retired)
+    ).add_cte(retired)
     return session.scalars(statement).one_or_none()

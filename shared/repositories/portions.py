@@ -1,83 +1,110 @@
-"""Portions of one device's products."""
+"""Portions of one device's products.
+
+Callers hold the device row lock (every write request takes it first, `shared.freshness`), so
+the state read here is current: under READ COMMITTED each statement after the lock sees every
+write committed before it, and no other write of this device can interleave.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import CTE, and_, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.models import FoodEntry, Product, ProductPortion
-from shared.repositories.common import guarded_insert
+from shared.repositories.common import after, guarded_insert
 
 
-def lock_product(session: Session, device_id: uuid.UUID, product_id: uuid.UUID) -> bool:
-    """Lock this device's live product for a portion change (False when not live/mine).
-
-    The lock serialises default switches per product. Read the portions only after it, in a
-    later statement: under READ COMMITTED a statement that waited for a lock still sees the
-    snapshot it started with, so a default read in the same statement could be stale.
-    """
-    statement = (
-        select(Product.id)
-        .where(Product.id == product_id, Product.device_id == device_id)
-        .where(Product.deleted_at.is_(None))
-        .with_for_update()
-    )
-    return session.execute(statement).first() is not None
-
-
-def lock_product_of(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> bool:
-    """Lock the live product that owns this device's portion (False when there is none)."""
-    statement = (
-        select(Product.id)
-        .join(ProductPortion, ProductPortion.product_id == Product.id)
-        .where(ProductPortion.id == portion_id, ProductPortion.device_id == device_id)
-        .where(Product.deleted_at.is_(None))
-        .with_for_update(of=Product)
-    )
-    return session.execute(statement).first() is not None
-
-
-def default_of(session: Session, product_id: uuid.UUID) -> uuid.UUID | None:
-    """The product's live default portion id, as of now."""
-    statement = select(ProductPortion.id).where(
-        ProductPortion.product_id == product_id,
-        ProductPortion.is_default,
-        ProductPortion.deleted_at.is_(None),
-    )
-    return session.scalars(statement).one_or_none()
-
-
-def with_default(
-    session: Session, device_id: uuid.UUID, portion_id: uuid.UUID
-) -> tuple[ProductPortion, uuid.UUID | None] | None:
-    """This device's portion as of now (refreshing any copy already loaded), with the id of
-    its product's live default portion."""
+def _default_of(product_id: Any) -> Any:
+    """The live default portion's id of `product_id` (a column or a value), as a subquery."""
     sibling = aliased(ProductPortion)
-    default_id = (
+    return (
         select(sibling.id)
+        .where(sibling.product_id == product_id, sibling.is_default, sibling.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def for_create(
+    session: Session, device_id: uuid.UUID, product_id: uuid.UUID, portion_id: uuid.UUID | None
+) -> tuple[uuid.UUID | None, ProductPortion | None] | None:
+    """In one statement: None when the product is not live and mine, else its live default
+    portion's id and the row that already holds the client id, if any."""
+    default_id = _default_of(Product.id).correlate(Product).label("default_id")
+    live_product = (
+        Product.id == product_id,
+        Product.device_id == device_id,
+        Product.deleted_at.is_(None),
+    )
+    if portion_id is None:
+        found = session.execute(select(default_id).where(*live_product)).one_or_none()
+        return None if found is None else (found.default_id, None)
+    holder = aliased(ProductPortion)
+    statement = (
+        select(default_id, holder)
+        .select_from(Product)
+        .outerjoin(holder, holder.id == portion_id)
+        .where(*live_product)
+        .execution_options(populate_existing=True)
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else (row.default_id, row[1])
+
+
+@dataclass(frozen=True)
+class PortionState:
+    """A portion as of now with what a change to it must respect."""
+
+    portion: ProductPortion
+    default_id: uuid.UUID | None
+    successor_id: uuid.UUID | None
+    entry_units: frozenset[str]
+
+
+def state(
+    session: Session, device_id: uuid.UUID, portion_id: uuid.UUID, *, entry_units: bool = False
+) -> PortionState | None:
+    """This device's portion (live or not) with its product's live default, the oldest other
+    live portion (the successor if it is deleted while default) and, when asked, the units of
+    its live diary entries; one statement."""
+    other = aliased(ProductPortion)
+    successor = (
+        select(other.id)
         .where(
-            sibling.product_id == ProductPortion.product_id,
-            sibling.is_default,
-            sibling.deleted_at.is_(None),
+            other.product_id == ProductPortion.product_id,
+            other.id != ProductPortion.id,
+            other.deleted_at.is_(None),
         )
+        .order_by(other.created_at, other.id)
+        .limit(1)
         .correlate(ProductPortion)
         .scalar_subquery()
     )
+    units = (
+        select(func.array_agg(FoodEntry.unit.distinct()))
+        .where(FoodEntry.portion_id == ProductPortion.id, FoodEntry.deleted_at.is_(None))
+        .correlate(ProductPortion)
+        .scalar_subquery()
+        if entry_units
+        else literal(None)
+    )
     statement = (
-        select(ProductPortion, default_id)
+        select(
+            ProductPortion,
+            _default_of(ProductPortion.product_id).correlate(ProductPortion).label("default_id"),
+            successor.label("successor_id"),
+            units.label("entry_units"),
+        )
         .where(ProductPortion.id == portion_id, ProductPortion.device_id == device_id)
         .execution_options(populate_existing=True)
     )
     row = session.execute(statement).one_or_none()
-    return None if row is None else (row[0], row[1])
-
-
-def get_any(session: Session, portion_id: uuid.UUID) -> ProductPortion | None:
-    """The portion with this id on any device (to answer replays and id collisions)."""
-    return session.get(ProductPortion, portion_id)
+    if row is None:
+        return None
+    return PortionState(row[0], row.default_id, row.successor_id, frozenset(row.entry_units or ()))
 
 
 def list_for_product(
@@ -103,41 +130,33 @@ def list_for_product(
     return [portion for _, portion in rows if portion is not None]
 
 
-def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> ProductPortion | None:
-    statement = guarded_insert(ProductPortion, device_id, {"device_id": device_id, **values})
-    return session.scalars(statement).one_or_none()
-
-
-def clear_default(session: Session, portion_id: uuid.UUID) -> None:
-    session.execute(
+def un_default(portion_id: uuid.UUID, *, delete: bool = False) -> CTE:
+    """A CTE clearing the portion's default flag (and soft-deleting it when `delete`), to run
+    before the statement that makes its successor the default (`common.after`)."""
+    values: dict[str, Any] = {"is_default": False, "updated_at": func.now()}
+    if delete:
+        values["deleted_at"] = func.now()
+    return (
         update(ProductPortion)
         .where(ProductPortion.id == portion_id)
-        .values(is_default=False, updated_at=func.now())
-        .execution_options(synchronize_session=False)
+        .values(**values)
+        .returning(ProductPortion.id)
+        .cte("un_default")
     )
 
 
-def oldest_other_live(
-    session: Session, product_id: uuid.UUID, excluding: uuid.UUID
+def insert(
+    session: Session,
+    device_id: uuid.UUID,
+    values: dict[str, Any],
+    replacing_default: uuid.UUID | None = None,
 ) -> ProductPortion | None:
-    statement = (
-        select(ProductPortion)
-        .where(
-            ProductPortion.product_id == product_id,
-            ProductPortion.id != excluding,
-            ProductPortion.deleted_at.is_(None),
-        )
-        .order_by(ProductPortion.created_at, ProductPortion.id)
-        .limit(1)
-    )
+    """The new portion, or None when its id is taken (or the device was revoked). With
+    `replacing_default`, that portion stops being the default in the same statement."""
+    row = {"device_id": device_id, **values}
+    if replacing_default is None:
+        statement = guarded_insert(ProductPortion, device_id, row)
+    else:
+        cleared = un_default(replacing_default)
+        statement = guarded_insert(ProductPortion, device_id, row, after(cleared)).add_cte(cleared)
     return session.scalars(statement).one_or_none()
-
-
-def units_of_live_entries(session: Session, portion_id: uuid.UUID) -> set[str]:
-    """The units the portion's live diary entries are measured in."""
-    statement = (
-        select(FoodEntry.unit)
-        .where(FoodEntry.portion_id == portion_id, FoodEntry.deleted_at.is_(None))
-        .distinct()
-    )
-    return set(session.scalars(statement))

@@ -49,12 +49,26 @@ def create_or_replay(
     insert: Callable[[], RowT | None],
     on_other_conflict: Callable[[], Created[RowT] | None] = lambda: None,
 ) -> Created[RowT]:
-    """Replay or refuse a known id, else run `insert` (None when nothing was inserted). When the
-    insert lost a race, look at the id again; `on_other_conflict` resolves a conflict on another
-    unique key (e.g. one weight per day). Nothing left to explain it means the device is revoked
-    (the insert is guarded by the device being live)."""
+    """Replay or refuse a known id, else `insert_or_replay`."""
     if (found := _replay(session, model, device_id, row_id, id_taken)) is not None:
         return Created(found, created=False)
+    return insert_or_replay(session, model, device_id, row_id, id_taken, insert, on_other_conflict)
+
+
+def insert_or_replay(
+    session: Session,
+    model: type[RowT],
+    device_id: uuid.UUID,
+    row_id: uuid.UUID | None,
+    id_taken: str,
+    insert: Callable[[], RowT | None],
+    on_other_conflict: Callable[[], Created[RowT] | None] = lambda: None,
+) -> Created[RowT]:
+    """Run `insert` (None when nothing was inserted) once the id is known to be free, e.g. by
+    `replayed` on a row the caller fetched in its own first statement. When the insert lost a
+    race, look at the id again; `on_other_conflict` resolves a conflict on another unique key
+    (e.g. one weight per day). Nothing left to explain it means the device is revoked (the
+    insert is guarded by the device being live)."""
     if (inserted := insert()) is not None:
         return Created(inserted, created=True)
     if (found := _replay(session, model, device_id, row_id, id_taken)) is not None:

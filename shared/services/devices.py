@@ -47,7 +47,7 @@ def describe(session: Session, device_id: uuid.UUID) -> DeviceOut:
 
 
 def erase(session: Session, device_id: uuid.UUID) -> None:
-    """Revoke the device and delete everything it owns. Its token answers 403 from now on."""
-    describe(session, device_id)
+    """Revoke the device and delete everything it owns. Its token answers 403 from now on (the
+    caller's freshness check has just proved the device live)."""
     devices.revoke_and_erase(session, device_id)
     metrics.add_metric(name="DeviceErased", unit="Count", value=1)

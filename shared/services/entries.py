@@ -18,7 +18,7 @@ from shared.repositories.common import (
     update_returning,
 )
 from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
-from shared.services.client_ids import create_or_replay
+from shared.services.client_ids import insert_or_replay, replayed
 from shared.services.outcomes import Created
 from shared.units import can_convert
 
@@ -40,16 +40,23 @@ def _require_convertible(unit: str, base_unit: str) -> None:
 
 
 def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created[EntryOut]:
-    def insert() -> FoodEntry | None:
-        base_unit = entries.live_portion_base_unit(
-            session, device_id, body.product_id, body.portion_id
-        )
-        if base_unit is None:
-            raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
-        _require_convertible(body.unit, base_unit)
-        return entries.insert(session, device_id, body.model_dump(exclude_none=True))
-
-    outcome = create_or_replay(session, FoodEntry, device_id, body.id, ID_TAKEN, insert)
+    base_unit, holder = entries.create_probe(
+        session, device_id, body.product_id, body.portion_id, body.id
+    )
+    if (replay := replayed(holder, device_id, ID_TAKEN)) is not None:
+        return Created(_out(replay), created=False)
+    if base_unit is None:
+        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+    _require_convertible(body.unit, base_unit)
+    values = body.model_dump(exclude_none=True)
+    outcome = insert_or_replay(
+        session,
+        FoodEntry,
+        device_id,
+        body.id,
+        ID_TAKEN,
+        lambda: entries.insert(session, device_id, values),
+    )
     return outcome.map(_out)
 
 
@@ -75,27 +82,23 @@ def get(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> EntryOut
 def patch(
     session: Session, device_id: uuid.UUID, entry_id: uuid.UUID, body: EntryPatch
 ) -> EntryOut:
-    entry = _live(session, device_id, entry_id)
-    changes = changed_fields(entry, body.changes())
+    """A new portion must be live and of the entry's product (else 404); the unit must convert
+    to the base unit of the portion the entry will use, which for the current portion counts
+    even if that portion was deleted since."""
+    requested = body.changes()
+    found = entries.with_base_units(session, device_id, entry_id, requested.get("portion_id"))
+    if found is None or found[0].deleted_at is not None:
+        raise NotFoundError(ENTRY_NOT_FOUND)
+    entry, current_unit, new_unit = found
+    changes = changed_fields(entry, requested)
+    if "portion_id" in changes and new_unit is None:
+        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
     if "portion_id" in changes or "unit" in changes:
-        base_unit = _base_unit_after(session, device_id, entry, changes.get("portion_id"))
+        base_unit = new_unit if "portion_id" in changes else current_unit
         _require_convertible(changes.get("unit", entry.unit), base_unit)
     if not changes:
         return _out(entry)
     return _out(update_returning(session, FoodEntry, entry.id, changes))
-
-
-def _base_unit_after(
-    session: Session, device_id: uuid.UUID, entry: FoodEntry, new_portion: uuid.UUID | None
-) -> str:
-    """The base unit the entry will be measured against: a new portion must be live and of the
-    entry's product (else 404); the current one counts even if it was deleted since."""
-    if new_portion is None:
-        return entries.portion_base_unit(session, entry.portion_id)
-    base_unit = entries.live_portion_base_unit(session, device_id, entry.product_id, new_portion)
-    if base_unit is None:
-        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
-    return base_unit
 
 
 def delete(session: Session, device_id: uuid.UUID, entry_id: uuid.UUID) -> None:

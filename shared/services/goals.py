@@ -1,7 +1,8 @@
 """Goals: the calculator, creating a goal (which retires the previous one), reading, patching.
 
-One live goal per device. A create first locks the device row (`devices.lock_live`), then
-retires the live goal and inserts the new one in the same transaction. The lock, not the partial
+One live goal per device. Every write request starts by locking the device row (its freshness
+check, `shared.freshness`); a create then retires the live goal and inserts the new one in the
+same statement. The lock, not the partial
 unique index `uq_user_goals_one_live`, is the arbiter: with the index alone the second of two
 concurrent creates would fail on the index and need a retry loop, whereas behind the lock it
 simply waits, then (READ COMMITTED gives each statement a fresh snapshot) sees and retires the
@@ -19,9 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared import goal_math
-from shared.errors import DeviceRevokedError
 from shared.models import UserGoal
-from shared.repositories import devices, goals
+from shared.repositories import goals
 from shared.repositories.common import (
     changed_fields,
     get_owned,
@@ -63,18 +63,19 @@ def _grams(kcal: int, percents: tuple[int, int, int]) -> dict[str, int]:
 def _create(
     session: Session, device_id: uuid.UUID, goal_id: uuid.UUID | None, values: dict[str, Any]
 ) -> Created[GoalOut]:
-    if not devices.lock_live(session, device_id):
-        raise DeviceRevokedError()
+    """Retire the live goal and insert this one; the device row is already locked."""
+    if goal_id is not None:
+        values = {"id": goal_id, **values}
 
-    def retire_and_insert() -> UserGoal | None:
-        goals.retire_live(session, device_id)
-        return goals.insert(
-            session, device_id, values if goal_id is None else {"id": goal_id, **values}
-        )
-
-    return create_or_replay(session, UserGoal, device_id, goal_id, ID_TAKEN, retire_and_insert).map(
-        _out
+    outcome = create_or_replay(
+        session,
+        UserGoal,
+        device_id,
+        goal_id,
+        ID_TAKEN,
+        lambda: goals.replace_live(session, device_id, values),
     )
+    return outcome.map(_out)
 
 
 def create_calculated(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from shared.errors import InvalidTokenError
+from shared.freshness import AuthorizedDevice
 
 
 def lambda_event(request: Request) -> dict[str, Any]:
@@ -21,15 +22,19 @@ def source_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
-def current_device_id(request: Request) -> uuid.UUID:
-    """The device the authorizer vouched for. Without its context (a misrouted or direct
-    invocation) the request is refused with 401, as defence in depth."""
+def current_caller(request: Request) -> AuthorizedDevice:
+    """The device and token generation the authorizer vouched for (re-checked against the
+    database by the request's first statement). Without that context (a misrouted or direct
+    invocation, or a decision cached before generations existed) the request is refused with
+    401, as defence in depth: the app registers again once."""
     context = (lambda_event(request).get("requestContext") or {}).get("authorizer") or {}
     try:
-        return uuid.UUID(str(context["device_id"]))
+        return AuthorizedDevice(
+            uuid.UUID(str(context["device_id"])), int(str(context["token_generation"]))
+        )
     except (KeyError, ValueError):
         raise InvalidTokenError() from None
 
 
-DeviceId = Annotated[uuid.UUID, Depends(current_device_id)]
+Caller = Annotated[AuthorizedDevice, Depends(current_caller)]
 SourceIp = Annotated[str, Depends(source_ip)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from tests.support.api import Device, count_statements
+from tests.support.api import Device, count_statements, queries_after_freshness
 from tests.support.catalog import load_catalog
 
 
@@ -115,14 +115,14 @@ def test_search_is_one_statement(device: Device) -> None:
     device.product("Apple")
     with count_statements("ProductsFunction") as statements:
         assert len(search(device, "apple")) > 3
-    assert len(statements) == 1
+    assert len(queries_after_freshness(statements)) == 1
 
 
 @pytest.mark.usefixtures("catalog")
 def test_catalog_list_default_order_paging_and_default_portion(device: Device) -> None:
     with count_statements("ProductsFunction") as statements:
         items = device.get("/v1/catalog/products").json()
-    assert len(statements) == 1
+    assert len(queries_after_freshness(statements)) == 1
     names = [i["display_name"] for i in items]
     assert names == sorted(names)
     apple = next(i for i in items if i["display_name"] == "Apple")

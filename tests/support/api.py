@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
 from starlette.testclient import TestClient
 
-from shared.db import get_engine
+from infra.local.driver_counter import count_driver
 
 
 def register(client: TestClient, device_id: uuid.UUID | None = None) -> tuple[uuid.UUID, str]:
@@ -73,17 +71,15 @@ class Device:
 
 @contextmanager
 def count_statements(function: str) -> Iterator[list[str]]:
-    """Collect the SQL statements that `function` runs inside the block (the emulator names each
-    function's sandbox threads after it, so the authorizer's lookup is not counted)."""
-    statements: list[str] = []
+    """The statements `function` sends to PostgreSQL inside the block, counted at the driver
+    (BEGIN, COMMIT and the freshness check included; the authorizer's lookup is not)."""
+    with count_driver(function) as counts:
+        yield counts.statements
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if threading.current_thread().name.startswith(function):
-            statements.append(statement)
 
-    engine = get_engine()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def queries_after_freshness(statements: list[str]) -> list[str]:
+    """The statements after the freshness check, which must come first (a read route sends no
+    BEGIN or COMMIT around them)."""
+    assert statements, "no statement was sent"
+    assert statements[0].startswith("SELECT revoked_at IS NOT NULL"), statements[0]
+    return statements[1:]

@@ -1,0 +1,46 @@
+"""Token freshness: the authorizer's cached decision is re-checked by every request's first
+statement, so a replaced token is 401 and a revoked device 403 at once, whatever the cache TTL.
+
+The authorizer puts the token generation it verified into its context beside `device_id`; this
+statement compares it with the stored one. It is also the request's first use of its pooled
+connection, so it takes the place of the pool's pre-ping (see `shared.db`): freshness costs no
+round trip of its own. For writes it also locks the device row (`FOR NO KEY UPDATE`), which
+serialises one device's writes: a create that must retire a row (goals) or keep one default
+(portions) reads after the lock and cannot race another write of the same device, and an erasure
+or re-registration waits for the write in flight. Core SQL only: no ORM import.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from shared.errors import DeviceRevokedError, InvalidTokenError
+
+_CHECK = (
+    "SELECT revoked_at IS NOT NULL AS revoked, token_generation FROM devices WHERE id = :device_id"
+)
+_READ_CHECK = text(_CHECK)
+_WRITE_CHECK = text(_CHECK + " FOR NO KEY UPDATE")
+
+
+@dataclass(frozen=True)
+class AuthorizedDevice:
+    """Who the authorizer let in: the device and the token generation it verified."""
+
+    device_id: uuid.UUID
+    generation: int
+
+
+def check(connection: Connection, caller: AuthorizedDevice, *, lock: bool) -> None:
+    """401 unless the caller's token is the device's current one; 403 if the device is revoked."""
+    statement = _WRITE_CHECK if lock else _READ_CHECK
+    row = connection.execute(statement, {"device_id": caller.device_id}).first()
+    if row is None:
+        raise InvalidTokenError()
+    if row.revoked:
+        raise DeviceRevokedError()
+    if row.token_generation != caller.generation:
+        raise InvalidTokenError()

@@ -1,0 +1,133 @@
+"""Statements per request, counted at the driver (BEGIN, COMMIT and the freshness check
+included): reads at most 2 (the freshness check and the query, no transaction around them),
+writes at most 5. A count is deterministic, so it is asserted here; timings live in bench/."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+
+from tests.support.api import Device, count_statements
+from tests.support.catalog import load_catalog
+
+READ_BUDGET = 2
+WRITE_BUDGET = 5
+
+GOAL = {
+    "daily_calories_kcal": 2000,
+    "protein_percent": 30,
+    "carbs_percent": 40,
+    "fat_percent": 30,
+    "water_ml": 2500,
+}
+CALCULATE = {
+    "gender": "female",
+    "birth_date": "1990-05-17",
+    "height_cm": 168,
+    "current_weight_kg": 64.5,
+    "activity_level": "light",
+    "weight_goal_type": "maintain",
+}
+
+# (function, method, path, body); {names} are filled from the scenario's ids.
+ROUTES: list[tuple[str, str, str, Any]] = [
+    ("AuthFunction", "GET", "/v1/devices/me", None),
+    ("ProductsFunction", "GET", "/v1/products", None),
+    ("ProductsFunction", "POST", "/v1/products", {"id": "{new}", "name": "Rice"}),
+    ("ProductsFunction", "POST", "/v1/products", {"id": "{product}", "name": "Oats"}),  # replay
+    ("ProductsFunction", "GET", "/v1/products/{product}", None),
+    ("ProductsFunction", "PATCH", "/v1/products/{product}", {"name": "Rolled oats"}),
+    ("ProductsFunction", "DELETE", "/v1/products/{product}", None),
+    ("ProductsFunction", "GET", "/v1/products/check-name?name=Oats", None),
+    ("ProductsFunction", "GET", "/v1/products/search?q=oat", None),
+    ("ProductsFunction", "GET", "/v1/products/{product}/portions", None),
+    ("ProductsFunction", "POST", "/v1/products/{product}/portions",
+     {"id": "{new}", "label": "cup", "base_amount": 1, "base_unit": "cup", "calories": 300}),
+    ("ProductsFunction", "POST", "/v1/products/{product}/portions",
+     {"label": "bowl", "base_amount": 60, "base_unit": "g", "calories": 230, "is_default": True}),
+    ("ProductsFunction", "GET", "/v1/portions/{portion}", None),
+    ("ProductsFunction", "PATCH", "/v1/portions/{portion}", {"calories": 390}),
+    ("ProductsFunction", "PATCH", "/v1/portions/{second_portion}", {"is_default": True}),
+    ("ProductsFunction", "DELETE", "/v1/portions/{second_portion}", None),
+    ("ProductsFunction", "GET", "/v1/catalog/products?search=apple", None),
+    ("ProductsFunction", "GET", "/v1/catalog/products/{catalog}", None),
+    ("ProductsFunction", "GET", "/v1/catalog/products/barcode/5000000000001", None),
+    ("EntriesFunction", "GET", "/v1/food-entries?day=2026-03-15", None),
+    ("EntriesFunction", "POST", "/v1/food-entries",
+     {"id": "{new}", "product_id": "{product}", "portion_id": "{portion}", "day": "2026-03-15",
+      "meal_type": "lunch", "amount": 50, "unit": "g"}),
+    ("EntriesFunction", "GET", "/v1/food-entries/{entry}", None),
+    ("EntriesFunction", "PATCH", "/v1/food-entries/{entry}", {"amount": 75, "unit": "kg"}),
+    ("EntriesFunction", "DELETE", "/v1/food-entries/{entry}", None),
+    ("EntriesFunction", "DELETE", "/v1/data/reset", None),
+    ("EntriesFunction", "GET", "/v1/stats/day/2026-03-15", None),
+    ("EntriesFunction", "GET", "/v1/stats/daily?from=2026-03-01&to=2026-03-31", None),
+    ("GoalsFunction", "POST", "/v1/goals/calculate", CALCULATE),
+    ("GoalsFunction", "POST", "/v1/goals/calculated", {**CALCULATE, "id": "{new}"}),
+    ("GoalsFunction", "POST", "/v1/goals/manual", {**GOAL, "id": "{new}"}),
+    ("GoalsFunction", "POST", "/v1/goals/manual", {**GOAL, "id": "{goal}"}),  # replay
+    ("GoalsFunction", "GET", "/v1/goals/current", None),
+    ("GoalsFunction", "GET", "/v1/goals/{goal}", None),
+    ("GoalsFunction", "PATCH", "/v1/goals/{goal}", {"daily_calories_kcal": 1800}),
+    ("GoalsFunction", "DELETE", "/v1/goals/{goal}", None),
+    ("WeightsFunction", "GET", "/v1/body-weights", None),
+    ("WeightsFunction", "POST", "/v1/body-weights",
+     {"id": "{new}", "day": "2026-03-16", "weight_kg": 70}),
+    ("WeightsFunction", "POST", "/v1/body-weights", {"day": "2026-03-15", "weight_kg": 75.5}),
+    ("WeightsFunction", "GET", "/v1/body-weights/{weight}", None),
+    ("WeightsFunction", "PATCH", "/v1/body-weights/{weight}", {"weight_kg": 75}),
+    ("WeightsFunction", "DELETE", "/v1/body-weights/{weight}", None),
+    ("WeightsFunction", "GET", "/v1/stats/weight?from=2026-03-01&to=2026-03-31", None),
+    ("AuthFunction", "DELETE", "/v1/devices/me", None),
+]  # fmt: skip
+
+
+@pytest.fixture
+def scenario(device: Device, engine: Engine, tmp_path: Path) -> dict[str, str]:
+    """One of everything: a product with two portions, an entry, a goal, a weight, a catalog."""
+    load_catalog(engine, tmp_path / "catalog.jsonl")
+    product = device.product("Oats")
+    portion = device.portion(product["id"])
+    second = device.portion(product["id"], label="cup", base_amount=1, base_unit="cup")
+    entry = device.entry(product["id"], portion["id"])
+    goal = device.post("/v1/goals/manual", GOAL).json()
+    weight = device.post("/v1/body-weights", {"day": "2026-03-15", "weight_kg": 75.5}).json()
+    catalog = device.get("/v1/catalog/products?search=apple").json()[0]
+    return {
+        "product": product["id"], "portion": portion["id"], "second_portion": second["id"],
+        "entry": entry["id"], "goal": goal["id"], "weight": weight["id"], "catalog": catalog["id"],
+    }  # fmt: skip
+
+
+def _fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("function", "method", "path", "body"), ROUTES)
+def test_statement_budget(
+    device: Device, scenario: dict[str, str], function: str, method: str, path: str, body: Any
+) -> None:
+    ids = {**scenario, "new": str(uuid.uuid4())}
+    with count_statements(function) as statements:
+        response = device.client.request(
+            method, _fill(path, ids), json=_fill(body, ids), headers=device.headers
+        )
+    assert response.status_code < 300, response.text
+    budget = READ_BUDGET if method == "GET" else WRITE_BUDGET
+    assert len(statements) <= budget, "\n".join(statements)
+
+
+def test_registration_budget(client: TestClient) -> None:
+    with count_statements("AuthFunction") as statements:
+        response = client.post("/v1/devices/register", json={"device_id": str(uuid.uuid4())})
+    assert response.status_code == 200
+    assert len(statements) <= WRITE_BUDGET, "\n".join(statements)
