@@ -152,10 +152,6 @@ def unavailable_as_503() -> Iterator[None]:
 
 @contextmanager
 def core_transaction(engine: Engine | None = None) -> Iterator[Connection]:
-    """A Core connection in one transaction, committed on success (no ORM involved).
-
-    Not AUTOCOMMIT: with pg8000, the pre-ping on checkout opens a server transaction before the
-    isolation level is switched, and the "autocommitted" writes are then rolled back on return.
-    """
+    """A Core connection in one transaction, committed on success (no ORM involved)."""
     with unavailable_as_503(), (engine or get_engine()).begin() as connection:
         yield connection

@@ -28,7 +28,7 @@ def test_connection_setup_issues_no_set_statements(monkeypatch: pytest.MonkeyPat
     engine = build_engine(replace(get_settings(), db_pool_size=1))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
-    with engine.connect() as conn:  # a checkout with pre-ping
+    with engine.connect() as conn:  # a checkout of the pooled connection
         conn.execute(text("SELECT 1"))
     engine.dispose()
     assert any("select 1" in s.lower() for s in sent)  # the recording works

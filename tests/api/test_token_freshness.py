@@ -1,0 +1,154 @@
+"""Token replacement and revocation take effect at once on every function, whatever the
+authorizer cache TTL (contract §2, design "Token freshness"), and a pooled connection that died
+between two invocations is replaced without the client noticing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
+from starlette.testclient import TestClient
+
+from functions.products.handler import lambda_handler
+from infra.local.asgi import create_asgi_app
+from infra.local.events import LambdaContext, proxy_event
+from infra.local.gateway import ApiGateway
+from infra.local.template import load_template, parse_api
+from shared.db import pg8000_url
+from tests.support.api import bearer, count_statements, register
+
+INVALID = {"detail": "Invalid token", "code": "INVALID_TOKEN"}
+REVOKED = {"detail": "Device revoked", "code": "DEVICE_REVOKED"}
+CALCULATE = {
+    "gender": "male",
+    "birth_date": "1990-01-01",
+    "height_cm": 180,
+    "current_weight_kg": 80,
+    "activity_level": "moderate",
+    "weight_goal_type": "maintain",
+}
+# One read and one write (or data-free route) of every function behind the authorizer.
+ROUTES = [
+    ("GET", "/v1/devices/me", None),
+    ("GET", "/v1/products", None),
+    ("POST", "/v1/products", {"name": "Oats"}),
+    ("GET", "/v1/catalog/products", None),
+    ("GET", "/v1/food-entries", None),
+    ("DELETE", "/v1/data/reset", None),
+    ("GET", "/v1/stats/day/2026-03-15", None),
+    ("GET", "/v1/goals/current", None),
+    ("POST", "/v1/goals/calculate", CALCULATE),
+    ("GET", "/v1/body-weights", None),
+    ("POST", "/v1/body-weights", {"day": "2026-03-15", "weight_kg": 80}),
+]
+
+
+@pytest.fixture
+def cached_client(clean_db: None) -> Iterator[tuple[TestClient, ApiGateway]]:
+    """The API with the staging/prod authorizer cache TTL of 300 s."""
+    gateway = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=300)
+    with TestClient(create_asgi_app(gateway)) as client:
+        yield client, gateway
+    gateway.close()
+
+
+def _call(client: TestClient, token: str, method: str, path: str, body: object):
+    return client.request(method, path, json=body, headers=bearer(token))
+
+
+def _warm_the_cache(client: TestClient, token: str) -> None:
+    for method, path, body in ROUTES:
+        assert _call(client, token, method, path, body).status_code < 300, path
+
+
+def test_a_replaced_token_is_401_at_once_on_every_route(
+    cached_client: tuple[TestClient, ApiGateway],
+) -> None:
+    client, gateway = cached_client
+    device_id, old = register(client)
+    _warm_the_cache(client, old)
+    cached_decisions = gateway.authorizer_invocations
+    _, new = register(client, device_id)
+    for method, path, body in ROUTES:
+        response = _call(client, old, method, path, body)
+        assert (response.status_code, response.json()) == (401, INVALID), path
+        assert _call(client, new, method, path, body).status_code < 300, path
+    # The old token's Allow was served from the cache: the functions refused it themselves.
+    assert gateway.authorizer_invocations == cached_decisions + 1  # the new token's first call
+
+
+def test_a_revoked_token_is_403_at_once_on_every_route(
+    cached_client: tuple[TestClient, ApiGateway],
+) -> None:
+    client, gateway = cached_client
+    _, token = register(client)
+    _warm_the_cache(client, token)
+    assert client.delete("/v1/devices/me", headers=bearer(token)).status_code == 204
+    before = gateway.authorizer_invocations
+    for method, path, body in ROUTES:
+        response = _call(client, token, method, path, body)
+        assert (response.status_code, response.json()) == (403, REVOKED), path
+    assert gateway.authorizer_invocations == before
+
+
+def test_a_direct_invocation_without_the_generation_is_401(client: TestClient) -> None:
+    """A decision without `token_generation` in its context (a misrouted invocation, or one
+    cached before generations existed) is refused by the function itself."""
+    device_id, _ = register(client)
+    event = proxy_event(
+        "GET",
+        "/v1/products",
+        resource="/v1/products",
+        authorizer={"principalId": str(device_id), "device_id": str(device_id)},
+    )
+    result = lambda_handler(event, LambdaContext(function_name="ProductsFunction"))
+    assert result["statusCode"] == 401
+
+
+def _terminate_pooled_connections(admin_url: str, database_url: str) -> int:
+    """Kill every other backend of the test database, as RDS Proxy or a failover would."""
+    database = database_url.split("?")[0].rsplit("/", 1)[1]
+    killer = create_engine(pg8000_url(admin_url), poolclass=NullPool)
+    with killer.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = :db AND pid <> pg_backend_pid()"
+            ),
+            {"db": database},
+        ).scalar_one()
+    killer.dispose()
+    return killed
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [("GET", "/v1/products", None), ("POST", "/v1/products", {"name": "Rice"})],
+)
+def test_a_connection_killed_between_invocations_is_replaced_transparently(
+    cached_client: tuple[TestClient, ApiGateway],
+    engine: Engine,
+    admin_url: str,
+    database_url: str,
+    method: str,
+    path: str,
+    body: object,
+) -> None:
+    client, gateway = cached_client
+    _, token = register(client)
+    # Warm: afterwards the authorizer's decision is cached, so the function is the first to use
+    # a pooled connection (in-process they all share one pool; in Lambda each has its own).
+    assert _call(client, token, "GET", "/v1/products", None).status_code == 200
+    invocations = gateway.authorizer_invocations
+    assert _terminate_pooled_connections(admin_url, database_url) >= 1
+    engine.dispose()  # the suite's own engine lost its connections too
+    with count_statements("ProductsFunction") as statements:
+        response = _call(client, token, method, path, body)
+    assert response.status_code < 300, response.text
+    # The request's first statement (BEGIN for a write, else the freshness check) met the dead
+    # connection and was sent again on a fresh one, where the freshness check then passed.
+    assert statements.count(statements[0]) == 2
+    assert sum(s.startswith("SELECT revoked_at IS NOT NULL") for s in statements) >= 1
+    assert gateway.authorizer_invocations == invocations
