@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from shared.schemas.entries import DailyStats, DayStats, EntryCreate, EntryOut, EntryPatch
+from shared.schemas.fields import Day
 from shared.services import entries, stats
 from shared.sessions import reading, writing
 from shared.web.dependencies import Caller
+from shared.web.params import Offset
 from shared.web.responses import created_or_found
 
 router = APIRouter(prefix="/v1", tags=["food entries"])
@@ -20,12 +21,12 @@ router = APIRouter(prefix="/v1", tags=["food entries"])
 @router.get("/food-entries", response_model=list[EntryOut])
 async def list_entries(
     caller: Caller,
-    day: date | None = None,
-    date_alias: Annotated[date | None, Query(alias="date")] = None,
-    from_day: Annotated[date | None, Query(alias="from")] = None,
-    to_day: Annotated[date | None, Query(alias="to")] = None,
+    day: Day | None = None,
+    date_alias: Annotated[Day | None, Query(alias="date")] = None,
+    from_day: Annotated[Day | None, Query(alias="from")] = None,
+    to_day: Annotated[Day | None, Query(alias="to")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     """Live entries, newest day first; all filters combine with AND (`date` = `day`)."""
     with reading(caller) as session:
@@ -70,7 +71,7 @@ async def reset_data(caller: Caller) -> Response:
 
 
 @router.get("/stats/day/{day}", response_model=DayStats)
-async def day_stats(day: date, caller: Caller):
+async def day_stats(day: Day, caller: Caller):
     with reading(caller) as session:
         return stats.day(session, caller.device_id, day)
 
@@ -78,8 +79,8 @@ async def day_stats(day: date, caller: Caller):
 @router.get("/stats/daily", response_model=DailyStats)
 async def daily_stats(
     caller: Caller,
-    from_day: Annotated[date, Query(alias="from")],
-    to_day: Annotated[date, Query(alias="to")],
+    from_day: Annotated[Day, Query(alias="from")],
+    to_day: Annotated[Day, Query(alias="to")],
 ):
     with reading(caller) as session:
         return stats.daily(session, caller.device_id, from_day, to_day)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from shared.schemas.catalog import CatalogProductDetail, CatalogProductOut
+from shared.schemas.fields import Name
 from shared.schemas.products import (
     NameAvailability,
     PortionCreate,
@@ -21,13 +22,13 @@ from shared.schemas.products import (
 from shared.services import catalog, portions, products
 from shared.sessions import reading, writing
 from shared.web.dependencies import Caller
+from shared.web.params import Offset
 from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
 catalog_router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
 Limit = Annotated[int | None, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @products_router.get("/products", response_model=list[ProductOut])
@@ -45,7 +46,8 @@ async def create_product(body: ProductCreate, caller: Caller, response: Response
 
 
 @products_router.get("/products/check-name", response_model=NameAvailability)
-async def check_name(caller: Caller, name: Annotated[str, Query(max_length=200)]):
+async def check_name(caller: Caller, name: Annotated[Name, Query()]):
+    """1..200 characters after trimming; empty or whitespace-only is 422."""
     with reading(caller) as session:
         return NameAvailability(available=products.name_available(session, caller.device_id, name))
 

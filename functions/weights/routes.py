@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from shared.schemas.fields import Day
 from shared.schemas.weights import WeightCreate, WeightOut, WeightPatch, WeightStats
 from shared.services import weights
 from shared.sessions import reading, writing
@@ -20,8 +20,8 @@ router = APIRouter(prefix="/v1", tags=["body weights"])
 @router.get("/body-weights", response_model=list[WeightOut])
 async def list_weights(
     caller: Caller,
-    from_day: Annotated[date | None, Query(alias="from")] = None,
-    to_day: Annotated[date | None, Query(alias="to")] = None,
+    from_day: Annotated[Day | None, Query(alias="from")] = None,
+    to_day: Annotated[Day | None, Query(alias="to")] = None,
 ):
     """Live weights, oldest day first; both bounds optional and inclusive."""
     with reading(caller) as session:
@@ -59,8 +59,8 @@ async def delete_weight(weight_id: uuid.UUID, caller: Caller) -> Response:
 @router.get("/stats/weight", response_model=WeightStats)
 async def weight_stats(
     caller: Caller,
-    from_day: Annotated[date, Query(alias="from")],
-    to_day: Annotated[date, Query(alias="to")],
+    from_day: Annotated[Day, Query(alias="from")],
+    to_day: Annotated[Day, Query(alias="to")],
 ):
     with reading(caller) as session:
         return weights.chart(session, caller.device_id, from_day, to_day)

@@ -13,7 +13,7 @@ from shared.models.base import MEAL_TYPES
 from shared.nutrition import MacroTotals
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import PositiveAmount, plain
-from shared.schemas.fields import PatchModel, Unit
+from shared.schemas.fields import Day, PatchModel, Unit
 
 MealType = Literal[MEAL_TYPES]  # type: ignore[valid-type]
 # Computed values: rounded half-up to 2 places, plain notation ("300.00", never "3E+2").
@@ -24,7 +24,7 @@ class EntryCreate(RequestModel):
     id: uuid.UUID | None = None
     product_id: uuid.UUID
     portion_id: uuid.UUID
-    day: date
+    day: Day
     meal_type: MealType
     amount: PositiveAmount
     unit: Unit

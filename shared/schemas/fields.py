@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints, model_validator
+from pydantic import BeforeValidator, StringConstraints, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.schemas.common import RequestModel
 from shared.units import UNITS
@@ -12,6 +15,26 @@ from shared.units import UNITS
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
+
+_DAY_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _strict_day(value: object) -> object:
+    """Only `YYYY-MM-DD` text (or a date) is a day: pydantic alone would also take an integer
+    as a Unix timestamp (so `0` became 1970-01-01) or a datetime string."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DAY_PATTERN.fullmatch(value):
+        raise PydanticCustomError("date_format", "must be a date as YYYY-MM-DD")
+    return value
+
+
+# A calendar day in path, query and body alike.
+Day = Annotated[
+    date,
+    BeforeValidator(_strict_day),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
 
 
 class PatchModel(RequestModel):

@@ -14,7 +14,7 @@ from shared import goal_math
 from shared.models.goal import ACTIVITY_LEVELS, GENDERS, WEIGHT_CHANGE_PACES, WEIGHT_GOAL_TYPES
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import decimal_type
-from shared.schemas.fields import PatchModel
+from shared.schemas.fields import Day, PatchModel
 
 Gender = Literal[GENDERS]  # type: ignore[valid-type]
 ActivityLevel = Literal[ACTIVITY_LEVELS]  # type: ignore[valid-type]
@@ -43,7 +43,7 @@ def _app_message(message: str) -> PydanticCustomError:
 
 class CalculateRequest(RequestModel):
     gender: Gender
-    birth_date: date
+    birth_date: Day
     height_cm: HeightCm
     current_weight_kg: WeightKg
     activity_level: ActivityLevel

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import decimal_type
+from shared.schemas.fields import Day
 
 # NUMERIC(7, 3): "75.500".
 WeightKg = decimal_type(7, 3, gt=0)
@@ -16,7 +17,7 @@ WeightKg = decimal_type(7, 3, gt=0)
 
 class WeightCreate(RequestModel):
     id: uuid.UUID | None = None
-    day: date
+    day: Day
     weight_kg: WeightKg
 
 

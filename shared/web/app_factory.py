@@ -13,6 +13,7 @@ from mangum import Mangum
 
 from shared.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
+from shared.web.input_guard import InputGuard
 
 API_VERSION = "1.0.0"
 
@@ -23,6 +24,7 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(InputGuard)
     return app
 
 

@@ -16,7 +16,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.events import LambdaContext, proxy_event
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import pg8000_url
+from shared.db import get_engine, pg8000_url
 from tests.support.api import bearer, count_statements, register
 
 INVALID = {"detail": "Invalid token", "code": "INVALID_TOKEN"}
@@ -137,6 +137,9 @@ def test_a_connection_killed_between_invocations_is_replaced_transparently(
     body: object,
 ) -> None:
     client, gateway = cached_client
+    # Start from an empty pool: connections that an earlier invalidation marked stale would be
+    # replaced silently at checkout and hide the path under test.
+    get_engine().dispose()
     _, token = register(client)
     # Warm: afterwards the authorizer's decision is cached, so the function is the first to use
     # a pooled connection (in-process they all share one pool; in Lambda each has its own).
