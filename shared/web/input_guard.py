@@ -3,9 +3,9 @@
 PostgreSQL cannot store a NUL character, and a lone UTF-16 surrogate (which JSON's `\\ud800`
 escape can carry) is not valid UTF-8, so either would reach the database as an error and a 500.
 This ASGI middleware checks every query parameter, the path and every string (keys included) of a
-JSON body, and answers 422 in the validation-error form naming where it was. It also caps the body
-size (413): the largest legitimate body is well under a kilobyte, and reading an unbounded one
-into a Lambda sandbox's memory helps nobody.
+JSON body (which must be UTF-8), and answers 422 in the validation-error form naming where it
+was. It also caps the body size (413): the largest legitimate body is well under a kilobyte, and
+reading an unbounded one into a Lambda sandbox's memory helps nobody.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
-MESSAGE = "must not contain NUL characters or unpaired surrogates"
+MESSAGE = "must be UTF-8 without NUL characters or unpaired surrogates"
 
 
 def _strings(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple, str]]:
@@ -47,11 +47,15 @@ def _hostile_location(scope: Scope, body: bytes) -> tuple | None:
             return ("query", name)
     if body:
         try:
-            parsed = json.loads(body)
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return ("body",)
+        try:
+            parsed = json.loads(text)
         except ValueError:
             return None  # not JSON: the route's own parsing answers 422
-        for location, text in _strings(parsed, ("body",)):
-            if _FORBIDDEN.search(text):
+        for location, value in _strings(parsed, ("body",)):
+            if _FORBIDDEN.search(value):
                 return location
     return None
 
