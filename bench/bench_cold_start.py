@@ -23,6 +23,7 @@ MODULES = {
     "entries": "functions.entries.handler",
     "goals": "functions.goals.handler",
     "weights": "functions.weights.handler",
+    "sync": "functions.sync.handler",
     "migrate": "functions.migrate.handler",
 }
 _PROBE = (

@@ -4,10 +4,12 @@ statement, so a replaced token is 401 and a revoked device 403 at once, whatever
 The authorizer puts the token generation it verified into its context beside `device_id`; this
 statement compares it with the stored one. It is also the request's first use of its pooled
 connection, so it takes the place of the pool's pre-ping (see `shared.db`): freshness costs no
-round trip of its own. For writes it also locks the device row (`FOR NO KEY UPDATE`), which
-serialises one device's writes: a create that must retire a row (goals) or keep one default
-(portions) reads after the lock and cannot race another write of the same device, and an erasure
-or re-registration waits for the write in flight. Core SQL only: no ORM import.
+round trip of its own. For writes it also bumps the device's change sequence, which locks the
+device row until commit (as `FOR NO KEY UPDATE` would) and numbers the request's writes in commit
+order for sync (migration 0004). The lock serialises one device's writes: a create that must
+retire a row (goals) or keep one default (portions) reads after the lock and cannot race another
+write of the same device, and an erasure or re-registration waits for the write in flight.
+Core SQL only: no ORM import.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from sqlalchemy import Connection, text
 
 from shared.errors import DeviceRevokedError, InvalidTokenError
 
-_CHECK = (
+_READ_CHECK = text(
     "SELECT revoked_at IS NOT NULL AS revoked, token_generation FROM devices WHERE id = :device_id"
 )
-_READ_CHECK = text(_CHECK)
-_WRITE_CHECK = text(_CHECK + " FOR NO KEY UPDATE")
+# The same check for a write, which also takes the row lock (an UPDATE of non-key columns locks
+# like FOR NO KEY UPDATE) and opens the request's change sequence number for sync.
+_WRITE_CHECK = text(
+    "UPDATE devices SET change_seq = change_seq + 1 WHERE id = :device_id"
+    " RETURNING revoked_at IS NOT NULL AS revoked, token_generation"
+)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ BUDGETS_MB = {
     "EntriesFunction": 55,
     "GoalsFunction": 55,
     "WeightsFunction": 55,
+    "SyncFunction": 55,
     "MigrateFunction": 50,
 }
 # Packages no artifact may carry (boto3/botocore come with the Lambda runtime), and packages the

@@ -156,6 +156,10 @@ def sample_events() -> dict[str, tuple[str, dict[str, Any]]]:
                 query=[("from", "2026-03-01"), ("to", "2026-03-31")],
             ),
         ),
+        "sync-since": (
+            "SyncFunction",
+            _api("GET", "/v1/sync/since", "/v1/sync/since", query=[("limit", "50")]),
+        ),
     }
 
 

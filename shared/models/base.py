@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, func, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -56,6 +56,9 @@ class DeviceOwned:
     created_at: Mapped[datetime] = timestamp()
     updated_at: Mapped[datetime] = timestamp()
     deleted_at: Mapped[datetime | None] = timestamp(nullable=True)
+    # Set by a trigger from `devices.change_seq` on every insert and update (migration 0004):
+    # the sync feed's commit-ordered position.
+    change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 LIVE = text("deleted_at IS NULL")

@@ -23,7 +23,7 @@ class BodyWeight(DeviceOwned, Base):
             unique=True,
             postgresql_where=LIVE,
         ),
-        Index("ix_body_weights_sync", "device_id", "updated_at", "id"),
+        Index("ix_body_weights_sync", "device_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -29,3 +29,6 @@ class Device(Base):
     created_at: Mapped[datetime] = timestamp()
     last_seen_at: Mapped[datetime | None] = timestamp(nullable=True)
     revoked_at: Mapped[datetime | None] = timestamp(nullable=True)
+    # Bumped by every write request's first statement, under the row lock; rows written in that
+    # request are stamped with it (see migration 0004 and shared/freshness.py).
+    change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")

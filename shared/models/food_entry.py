@@ -30,7 +30,7 @@ class FoodEntry(DeviceOwned, Base):
         CheckConstraint(in_list("meal_type", MEAL_TYPES), name="meal_type"),
         Index("ix_food_entries_device_day_live", "device_id", "day", postgresql_where=LIVE),
         Index("ix_food_entries_portion_live", "portion_id", postgresql_where=LIVE),
-        Index("ix_food_entries_sync", "device_id", "updated_at", "id"),
+        Index("ix_food_entries_sync", "device_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -59,7 +59,7 @@ class UserGoal(DeviceOwned, Base):
             name="body_metrics_positive",
         ),
         Index("uq_user_goals_one_live", "device_id", unique=True, postgresql_where=LIVE),
-        Index("ix_user_goals_sync", "device_id", "updated_at", "id"),
+        Index("ix_user_goals_sync", "device_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

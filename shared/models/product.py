@@ -37,7 +37,7 @@ class Product(DeviceOwned, Base):
             unique=True,
             postgresql_where=LIVE,
         ),
-        Index("ix_products_sync", "device_id", "updated_at", "id"),
+        Index("ix_products_sync", "device_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -69,7 +69,7 @@ class ProductPortion(DeviceOwned, Base):
             unique=True,
             postgresql_where="is_default AND deleted_at IS NULL",
         ),
-        Index("ix_product_portions_sync", "device_id", "updated_at", "id"),
+        Index("ix_product_portions_sync", "device_id", "change_seq", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from infra.local.driver_counter import count_driver
+from shared.settings import get_settings
+from shared.tokens import format_token, hash_secret, new_secret
 
 
 def register(client: TestClient, device_id: uuid.UUID | None = None) -> tuple[uuid.UUID, str]:
@@ -26,9 +29,9 @@ def bearer(token: str) -> dict[str, str]:
 class Device:
     """A registered device: every request carries its token."""
 
-    def __init__(self, client: TestClient):
+    def __init__(self, client: TestClient, credentials: tuple[uuid.UUID, str] | None = None):
         self.client = client
-        self.id, self.token = register(client)
+        self.id, self.token = credentials or register(client)
         self.headers = bearer(self.token)
 
     def get(self, path: str, **kw: Any):
@@ -77,9 +80,28 @@ def count_statements(function: str) -> Iterator[list[str]]:
         yield counts.statements
 
 
+def is_freshness_check(statement: str) -> bool:
+    """The first statement of a read (a SELECT) or of a write (the change-sequence UPDATE)."""
+    return statement.startswith(
+        ("SELECT revoked_at IS NOT NULL", "UPDATE devices SET change_seq = change_seq + 1")
+    )
+
+
 def queries_after_freshness(statements: list[str]) -> list[str]:
     """The statements after the freshness check, which must come first (a read route sends no
     BEGIN or COMMIT around them)."""
     assert statements, "no statement was sent"
-    assert statements[0].startswith("SELECT revoked_at IS NOT NULL"), statements[0]
+    assert is_freshness_check(statements[0]), statements[0]
     return statements[1:]
+
+
+def seeded_device(client: TestClient, engine: Engine) -> Device:
+    """A device written straight into the database (no registration, so no rate limit), for
+    tests that need many devices."""
+    device_id, secret = uuid.uuid4(), new_secret()
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO devices (id, token_hash) VALUES (:d, :h)"),
+            {"d": device_id, "h": hash_secret(secret, get_settings().bcrypt_rounds)},
+        )
+    return Device(client, (device_id, format_token(device_id, secret)))

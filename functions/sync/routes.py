@@ -1,0 +1,34 @@
+"""HTTP routes of the sync function: the incremental feed and the whole-device export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from shared.schemas.sync import DataExport, SyncPage
+from shared.services import sync
+from shared.sessions import reading
+from shared.sync_cursor import MAX_CURSOR_LENGTH
+from shared.web.dependencies import Caller
+
+router = APIRouter(prefix="/v1", tags=["sync"])
+
+
+@router.get("/sync/since", response_model=SyncPage)
+async def sync_since(
+    caller: Caller,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+):
+    """Every row changed after the cursor (tombstones included), at most `limit` per list. Call
+    again with the returned cursor while `has_more`; no cursor starts from the beginning."""
+    with reading(caller) as session:
+        return sync.page(session, caller.device_id, cursor, limit)
+
+
+@router.get("/data/export", response_model=DataExport)
+async def export_data(caller: Caller):
+    """All live rows of the device as one document (data portability)."""
+    with reading(caller) as session:
+        return sync.export(session, caller.device_id)
