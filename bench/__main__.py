@@ -6,7 +6,7 @@ import os
 
 os.environ.setdefault("BCRYPT_ROUNDS", "10")  # the production default, whatever the shell says
 
-from bench import bench_authorizer, bench_cold_start, bench_entries
+from bench import bench_authorizer, bench_cold_start, bench_entries, bench_sync
 from bench.harness import prepare_database
 
 
@@ -17,6 +17,8 @@ def main() -> None:
     print(bench_authorizer.run(url))
     print()
     print(bench_entries.run(url))
+    print()
+    print(bench_sync.run(url))
 
 
 if __name__ == "__main__":
