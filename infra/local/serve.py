@@ -1,5 +1,6 @@
 """`make run`: embedded PostgreSQL (unless DATABASE_URL is set), migrations, and the whole API on
-http://127.0.0.1:$PORT through the API Gateway emulator. Ctrl-C stops all of it.
+http://$HOST:$PORT (default 127.0.0.1:8000) through the API Gateway emulator. Ctrl-C stops all
+of it. `HOST=0.0.0.0` serves a phone on the LAN, and so exposes the API to that network.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shared.db import pg8000_url
 from shared.migrations_runner import upgrade_database
 from shared.settings import redact_url
 
-HOST = "127.0.0.1"
+DEFAULT_HOST = "127.0.0.1"
 # Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes.
 LOCAL_SANDBOXES = 4
 
@@ -37,6 +38,7 @@ def load_starter_catalog(database_url: str) -> None:
 
 
 def main() -> None:
+    host = os.environ.get("HOST") or DEFAULT_HOST
     port = int(os.environ.get("PORT", "8000"))
     server, url = local_database_url()  # keep `server`: it stops when this process exits
     if server is not None:
@@ -55,11 +57,14 @@ def main() -> None:
     gateway = ApiGateway(
         parse_api(load_template(), overrides), sandboxes_per_function=LOCAL_SANDBOXES
     )
-    print(f"\nCountOnMe API:  http://{HOST}:{port}")
-    print(f"API docs:       http://{HOST}:{port}/docs")
+    shown = "127.0.0.1" if host == "0.0.0.0" else host  # noqa: S104 (the address being bound)
+    print(f"\nCountOnMe API:  http://{shown}:{port}")
+    print(f"API docs:       http://{shown}:{port}/docs")
+    if host != DEFAULT_HOST:
+        print(f"Listening on {host}: anyone on this network can reach the API.")
     print("Stop with Ctrl-C (stops the embedded database too).\n")
     try:
-        uvicorn.run(create_asgi_app(gateway), host=HOST, port=port, log_level="info")
+        uvicorn.run(create_asgi_app(gateway), host=host, port=port, log_level="info")
     finally:
         gateway.close()
 

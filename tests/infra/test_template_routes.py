@@ -58,3 +58,46 @@ def test_register_routes_are_throttled_harder_than_the_stage() -> None:
     stage = rate["/*"]
     for path in ("/~1v1~1devices~1register", "/~1v1~1auth~1register"):
         assert rate[path] < stage
+
+
+def _custom_domain_resources(template: dict) -> dict[str, dict]:
+    return {
+        name: resource
+        for name, resource in template["Resources"].items()
+        if resource.get("Condition") == "HasCustomDomain"
+    }
+
+
+def test_custom_domain_is_created_only_when_its_parameters_are_set() -> None:
+    template = load_template()
+    parameters = template["Parameters"]
+    assert parameters["CustomDomainName"]["Default"] == ""
+    assert parameters["CustomDomainCertificateArn"]["Default"] == ""
+    assert template["Conditions"]["HasCustomDomain"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomainName"}, ""]}]
+    }
+    resources = _custom_domain_resources(template)
+    assert {r["Type"] for r in resources.values()} == {
+        "AWS::ApiGateway::DomainName",
+        "AWS::ApiGateway::BasePathMapping",
+    }
+    domain = resources["ApiDomainName"]["Properties"]
+    assert domain["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert domain["RegionalCertificateArn"] == {"Ref": "CustomDomainCertificateArn"}
+    mapping = resources["ApiBasePathMapping"]["Properties"]
+    assert mapping["RestApiId"] == {"Ref": "Api"} and mapping["Stage"] == {"Ref": "Stage"}
+    # A domain without a certificate is refused before anything is created.
+    rule = template["Rules"]["CustomDomainNeedsCertificate"]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomainCertificateArn"}, ""]}]
+    }
+
+
+def test_api_url_is_the_custom_domain_when_set_else_execute_api() -> None:
+    outputs = load_template()["Outputs"]
+    condition, custom, default = outputs["ApiUrl"]["Value"]["Fn::If"]
+    assert condition == "HasCustomDomain"
+    assert custom == {"Fn::Sub": "https://${CustomDomainName}"}
+    assert "execute-api" in default["Fn::Sub"]
+    assert outputs["ExecuteApiUrl"]["Value"] == default
+    assert outputs["CustomDomainTarget"]["Condition"] == "HasCustomDomain"
