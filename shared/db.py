@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from shared.db_connect import install_connect_hook
 from shared.errors import ServiceUnavailableError
+from shared.observability import logger
 from shared.settings import Settings, get_settings
 
 # SQLSTATE classes that mean "the database cannot serve us right now", not "the query is wrong":
@@ -145,6 +146,7 @@ def unavailable_as_503() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if is_database_unavailable(exc):
+            logger.warning("Database unavailable", extra={"error_type": type(exc).__name__})
             retry_after = get_settings().db_unavailable_retry_after_s
             raise ServiceUnavailableError(retry_after) from exc
         raise
