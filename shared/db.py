@@ -139,6 +139,11 @@ def retry_on_stale_connection(work: Callable[[], T]) -> T:
     return work()
 
 
+def _unavailable(exc: BaseException) -> ServiceUnavailableError:
+    logger.warning("Database unavailable", extra={"error_type": type(exc).__name__})
+    return ServiceUnavailableError(get_settings().db_unavailable_retry_after_s)
+
+
 @contextmanager
 def unavailable_as_503() -> Iterator[None]:
     """Turn "the database cannot serve us" into ServiceUnavailableError (503 + Retry-After)."""
@@ -146,10 +151,12 @@ def unavailable_as_503() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if is_database_unavailable(exc):
-            logger.warning("Database unavailable", extra={"error_type": type(exc).__name__})
-            retry_after = get_settings().db_unavailable_retry_after_s
-            raise ServiceUnavailableError(retry_after) from exc
+            raise _unavailable(exc) from exc
         raise
+    except OSError as exc:
+        # pg8000 lets a socket error while connecting (e.g. a broken pipe as the server goes
+        # away) escape unwrapped, so SQLAlchemy never sees it as a database error.
+        raise _unavailable(exc) from exc
 
 
 @contextmanager
