@@ -27,8 +27,9 @@ from shared.observability import logger
 from shared.settings import Settings, get_settings
 
 # SQLSTATE classes that mean "the database cannot serve us right now", not "the query is wrong":
-# 08 connection exception, 53 insufficient resources, 57P operator intervention (shutdown, startup).
-_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+# 08 connection exception, 53 insufficient resources, 57P operator intervention (shutdown, startup),
+# 57014 a statement cancelled by statement_timeout (stuck on a lock or overloaded).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P", "57014")
 # Of those, the ones after which the connection itself is unusable: connection exceptions and
 # the server terminating the backend (57P01 admin shutdown / pg_terminate_backend, 57P02 crash).
 _DEAD_CONNECTION_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03")
@@ -42,6 +43,17 @@ def pg8000_url(database_url: str) -> str:
     return url.set(drivername="postgresql+pg8000").render_as_string(hide_password=False)
 
 
+def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:
+    """The driver's connect arguments. The statement timeout is never a `SET` (that would pin
+    RDS Proxy sessions): in AWS it is the app role's own setting, applied by the server at login
+    (`functions/migrate/app_role.py`); with a plain URL (local, tests) it is a startup option."""
+    args: dict[str, object] = {"timeout": settings.db_socket_timeout_s}
+    if not in_aws:
+        options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
+        args["startup_params"] = {"options": options}
+    return args
+
+
 def build_engine(settings: Settings) -> Engine:
     """An engine sized for one Lambda sandbox (or `DB_POOL_SIZE` where more threads share it).
     In the AWS modes the URL carries no credentials: `shared.db_connect` supplies them per
@@ -53,7 +65,7 @@ def build_engine(settings: Settings) -> Engine:
         max_overflow=0,
         pool_recycle=settings.db_pool_recycle_s,
         pool_timeout=settings.db_socket_timeout_s,
-        connect_args={"timeout": settings.db_socket_timeout_s},
+        connect_args=_connect_args(settings, in_aws),
         # Bound parameters (token hashes, user data) stay out of exception messages and logs.
         hide_parameters=True,
     )

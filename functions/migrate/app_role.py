@@ -3,7 +3,9 @@
 RDS Proxy logs into PostgreSQL as the app role with the password in the app secret (clients reach
 the proxy with IAM tokens). After each migration run the migrate function creates the role if
 missing, sets its password from the secret (so a rotation is picked up on the next deploy), and
-grants it data access only: no DDL, no ownership.
+grants it data access only: no DDL, no ownership. The role also carries the API's
+`statement_timeout` as its own setting, applied by the server at every login, because a `SET`
+from the functions would pin RDS Proxy sessions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def ensure_app_role(engine: Engine, username: str, password: str) -> None:
+def ensure_app_role(
+    engine: Engine, username: str, password: str, statement_timeout_ms: int
+) -> None:
     if not _ROLE_NAME.fullmatch(username):
         raise ValueError(f"unsafe role name {username!r}")
     with engine.begin() as conn:
@@ -30,6 +34,9 @@ def ensure_app_role(engine: Engine, username: str, password: str) -> None:
         ).scalar()
         verb = "ALTER" if exists else "CREATE"
         conn.execute(text(f'{verb} ROLE "{username}" LOGIN PASSWORD {_quote_literal(password)}'))
+        conn.execute(
+            text(f'ALTER ROLE "{username}" SET statement_timeout = {int(statement_timeout_ms)}')
+        )
         for grant in (
             f'GRANT USAGE ON SCHEMA public TO "{username}"',
             f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{username}"',

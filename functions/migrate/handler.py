@@ -86,7 +86,8 @@ def handle(
             try:
                 outcome = migrate(engine, time.monotonic() + budget_s - 5, script_location)
                 if (credentials := _app_role_credentials()) is not None:
-                    ensure_app_role(engine, *credentials)
+                    timeout_ms = get_settings().db_statement_timeout_ms
+                    ensure_app_role(engine, *credentials, timeout_ms)
                     outcome += f"; role {credentials[0]} in step with its secret"
             finally:
                 engine.dispose()

@@ -14,8 +14,6 @@ import pytest
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-import shared.db
-import shared.sessions
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
@@ -23,6 +21,7 @@ from shared.db import build_engine
 from shared.settings import get_settings
 from tests.support.api import Device
 from tests.support.db_proxy import DatabaseProxy
+from tests.support.engines import use_engine
 
 TABLES = ("devices", "products", "product_portions", "food_entries", "user_goals", "body_weights")
 
@@ -33,8 +32,7 @@ def proxy(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     directory = Path(tempfile.mkdtemp(prefix="pgp", dir="/tmp"))  # a short Unix socket path
     proxy = DatabaseProxy(database_url, directory)
     engine = build_engine(replace(get_settings(), database_url=proxy.url, db_socket_timeout_s=5))
-    monkeypatch.setattr(shared.db, "get_engine", lambda: engine)
-    monkeypatch.setattr(shared.sessions, "get_engine", lambda: engine)
+    use_engine(monkeypatch, engine)
     yield proxy
     proxy.close()
     engine.dispose()

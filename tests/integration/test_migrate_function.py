@@ -241,6 +241,15 @@ def test_app_role_follows_its_secret_with_data_access_only(
         assert can(
             "(SELECT rolcanlogin AND rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :r)"
         )
+        # The statement timeout is the role's own setting (no SET from the functions).
+        settings = conn.execute(
+            text(
+                "SELECT s.setconfig FROM pg_db_role_setting s"
+                " JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = :r"
+            ),
+            {"r": role},
+        ).scalar_one()
+        assert settings == [f"statement_timeout={get_settings().db_statement_timeout_ms}"]
         conn.execute(text(f'DROP OWNED BY "{role}"'))
         conn.execute(text(f'DROP ROLE "{role}"'))
         conn.commit()
