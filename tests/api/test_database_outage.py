@@ -19,7 +19,7 @@ from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
 from shared.db import build_engine
 from shared.settings import get_settings
-from tests.support.api import Device
+from tests.support.api import MANUAL_GOAL, Device
 from tests.support.db_proxy import DatabaseProxy
 from tests.support.engines import use_engine
 
@@ -121,13 +121,11 @@ def test_multi_row_operations_are_all_or_nothing(proxy: DatabaseProxy, engine: E
         second = device.portion(product["id"], label="cup", base_amount=1, base_unit="cup")
         device.entry(product["id"], first["id"])
         device.entry(product["id"], second["id"], unit="cup", amount=1)
-        goal = {"daily_calories_kcal": 2000, "protein_percent": 30, "carbs_percent": 40,
-                "fat_percent": 30, "water_ml": 2500}  # fmt: skip
-        device.post("/v1/goals/manual", goal)
+        device.post("/v1/goals/manual", MANUAL_GOAL)
         operations = [
             ("default switch", lambda: device.patch(f"/v1/portions/{second['id']}",
                                                     {"is_default": True})),
-            ("goal replacement", lambda: device.post("/v1/goals/manual", goal)),
+            ("goal replacement", lambda: device.post("/v1/goals/manual", MANUAL_GOAL)),
             ("data reset", lambda: device.delete("/v1/data/reset")),
             ("product delete", lambda: device.delete(f"/v1/products/{product['id']}")),
             ("device erasure", lambda: device.delete("/v1/devices/me")),

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from shared.schemas.goals import utc_today
-from tests.support.api import Device
+from tests.support.api import MANUAL_GOAL, Device
 
 GOAL_FIELDS = {
     "id", "goal_type", "gender", "birth_date", "height_cm", "current_weight_kg",
@@ -45,15 +45,6 @@ def example(**fields: Any) -> dict[str, Any]:
         "weight_change_pace": "moderate",
         **fields,
     }
-
-
-MANUAL = {
-    "daily_calories_kcal": 2000,
-    "protein_percent": 30,
-    "carbs_percent": 40,
-    "fat_percent": 30,
-    "water_ml": 2500,
-}
 
 
 def messages(response) -> list[str]:
@@ -115,7 +106,7 @@ def test_overrides_on_a_calculated_goal(device: Device) -> None:
 
 
 def test_manual_goal_has_grams_and_no_body_metrics(device: Device) -> None:
-    response = device.post("/v1/goals/manual", MANUAL)
+    response = device.post("/v1/goals/manual", MANUAL_GOAL)
     assert response.status_code == 201
     goal = response.json()
     assert goal["goal_type"] == "manual"
@@ -206,12 +197,12 @@ def test_out_of_range_inputs_are_422(device: Device, fields: dict) -> None:
     ],
 )
 def test_manual_goal_validation(device: Device, fields: dict) -> None:
-    response = device.post("/v1/goals/manual", {**MANUAL, **fields})
+    response = device.post("/v1/goals/manual", {**MANUAL_GOAL, **fields})
     assert response.status_code == 422, response.text
 
 
 def test_a_create_replaces_the_current_goal(device: Device, engine: Engine) -> None:
-    first = device.post("/v1/goals/manual", MANUAL).json()
+    first = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     second = device.post("/v1/goals/calculated", example()).json()
     assert device.get("/v1/goals/current").json()["id"] == second["id"]
     assert device.get(f"/v1/goals/{first['id']}").status_code == 404
@@ -247,7 +238,7 @@ def test_patch_recomputes_grams_and_keeps_body_metrics(device: Device) -> None:
 
 
 def test_patch_checks_the_merged_percents(device: Device) -> None:
-    goal = device.post("/v1/goals/manual", MANUAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     response = device.patch(f"/v1/goals/{goal['id']}", {"protein_percent": 50})
     assert response.status_code == 422
     assert messages(response) == ["Macro percentages must sum to 100, got 120"]
@@ -257,13 +248,13 @@ def test_patch_checks_the_merged_percents(device: Device) -> None:
 
 
 def test_a_patch_that_changes_nothing_keeps_updated_at(device: Device) -> None:
-    goal = device.post("/v1/goals/manual", MANUAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     response = device.patch(f"/v1/goals/{goal['id']}", {"protein_percent": 30})
     assert response.json() == goal
 
 
 def test_delete_then_no_current_goal(device: Device) -> None:
-    goal = device.post("/v1/goals/manual", MANUAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     assert device.delete(f"/v1/goals/{goal['id']}").status_code == 204
     assert device.delete(f"/v1/goals/{goal['id']}").status_code == 204  # repeated: still 204
     assert device.get("/v1/goals/current").json() is None
@@ -277,7 +268,7 @@ def test_delete_then_no_current_goal(device: Device) -> None:
 
 
 def test_another_devices_goal_is_404_everywhere(device: Device, other_device: Device) -> None:
-    goal = device.post("/v1/goals/manual", MANUAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     path = f"/v1/goals/{goal['id']}"
     assert other_device.get(path).status_code == 404
     assert other_device.patch(path, {"water_ml": 1}).status_code == 404
@@ -288,14 +279,14 @@ def test_another_devices_goal_is_404_everywhere(device: Device, other_device: De
 
 def test_client_ids_replay_and_conflict(device: Device, other_device: Device) -> None:
     goal_id = str(uuid.uuid4())
-    created = device.post("/v1/goals/manual", {**MANUAL, "id": goal_id})
+    created = device.post("/v1/goals/manual", {**MANUAL_GOAL, "id": goal_id})
     assert created.status_code == 201 and created.json()["id"] == goal_id
-    replay = device.post("/v1/goals/manual", {**MANUAL, "id": goal_id, "water_ml": 1})
+    replay = device.post("/v1/goals/manual", {**MANUAL_GOAL, "id": goal_id, "water_ml": 1})
     assert replay.status_code == 200 and replay.json() == created.json()
-    assert other_device.post("/v1/goals/manual", {**MANUAL, "id": goal_id}).status_code == 409
+    assert other_device.post("/v1/goals/manual", {**MANUAL_GOAL, "id": goal_id}).status_code == 409
     assert other_device.get("/v1/goals/current").json() is None
     device.post("/v1/goals/calculated", example())  # retires the first goal
-    assert device.post("/v1/goals/manual", {**MANUAL, "id": goal_id}).status_code == 409
+    assert device.post("/v1/goals/manual", {**MANUAL_GOAL, "id": goal_id}).status_code == 409
     calculated_id = str(uuid.uuid4())
     first = device.post("/v1/goals/calculated", example(id=calculated_id))
     assert device.post("/v1/goals/calculated", example(id=calculated_id)).json() == first.json()
@@ -304,7 +295,7 @@ def test_client_ids_replay_and_conflict(device: Device, other_device: Device) ->
 def test_concurrent_creates_leave_exactly_one_live_goal(device: Device, engine: Engine) -> None:
     def create(n: int) -> int:
         if n % 2:
-            return device.post("/v1/goals/manual", {**MANUAL, "water_ml": n}).status_code
+            return device.post("/v1/goals/manual", {**MANUAL_GOAL, "water_ml": n}).status_code
         return device.post("/v1/goals/calculated", example(water_ml=n)).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -322,7 +313,9 @@ def test_concurrent_replays_of_one_client_id(device: Device, engine: Engine) -> 
     goal_id = str(uuid.uuid4())
     with ThreadPoolExecutor(max_workers=8) as pool:
         responses = list(
-            pool.map(lambda _: device.post("/v1/goals/manual", {**MANUAL, "id": goal_id}), range(8))
+            pool.map(
+                lambda _: device.post("/v1/goals/manual", {**MANUAL_GOAL, "id": goal_id}), range(8)
+            )
         )
     assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
     assert {r.json()["id"] for r in responses} == {goal_id}

@@ -15,11 +15,9 @@ from sqlalchemy import Engine, text
 
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from tests.support.api import Device
+from tests.support.api import MANUAL_GOAL, Device
 
 THREADS = 8
-GOAL = {"daily_calories_kcal": 2000, "protein_percent": 30, "carbs_percent": 40,
-        "fat_percent": 30, "water_ml": 2500}  # fmt: skip
 
 
 @pytest.fixture
@@ -51,7 +49,7 @@ def _scalar(engine: Engine, sql: str, **params: Any) -> Any:
         ("food_entries", "/v1/food-entries",
          lambda ids: {"product_id": ids["product"], "portion_id": ids["portion"],
                       "day": "2026-03-15", "meal_type": "lunch", "amount": 50, "unit": "g"}),
-        ("user_goals", "/v1/goals/manual", lambda ids: GOAL),
+        ("user_goals", "/v1/goals/manual", lambda ids: MANUAL_GOAL),
         ("body_weights", "/v1/body-weights",
          lambda ids: {"day": "2026-03-20", "weight_kg": 70}),
     ],
@@ -89,7 +87,7 @@ def test_concurrent_patch_and_delete_of_one_row(
     first = device.portion(product["id"])
     second = device.portion(product["id"], label="cup", base_amount=1, base_unit="cup")
     entry = device.entry(product["id"], first["id"])
-    goal = device.post("/v1/goals/manual", GOAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     weight = device.post("/v1/body-weights", {"day": "2026-03-15", "weight_kg": 70}).json()
     ids = {"product": product["id"], "second": second["id"], "entry": entry["id"],
            "goal": goal["id"], "weight": weight["id"]}  # fmt: skip

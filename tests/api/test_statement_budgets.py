@@ -12,19 +12,12 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.support.api import Device, count_statements
+from tests.support.api import MANUAL_GOAL, Device, count_statements
 from tests.support.catalog import load_catalog
 
 READ_BUDGET = 2
 WRITE_BUDGET = 5
 
-GOAL = {
-    "daily_calories_kcal": 2000,
-    "protein_percent": 30,
-    "carbs_percent": 40,
-    "fat_percent": 30,
-    "water_ml": 2500,
-}
 CALCULATE = {
     "gender": "female",
     "birth_date": "1990-05-17",
@@ -69,8 +62,8 @@ ROUTES: list[tuple[str, str, str, Any]] = [
     ("EntriesFunction", "GET", "/v1/stats/daily?from=2026-03-01&to=2026-03-31", None),
     ("GoalsFunction", "POST", "/v1/goals/calculate", CALCULATE),
     ("GoalsFunction", "POST", "/v1/goals/calculated", {**CALCULATE, "id": "{new}"}),
-    ("GoalsFunction", "POST", "/v1/goals/manual", {**GOAL, "id": "{new}"}),
-    ("GoalsFunction", "POST", "/v1/goals/manual", {**GOAL, "id": "{goal}"}),  # replay
+    ("GoalsFunction", "POST", "/v1/goals/manual", {**MANUAL_GOAL, "id": "{new}"}),
+    ("GoalsFunction", "POST", "/v1/goals/manual", {**MANUAL_GOAL, "id": "{goal}"}),  # replay
     ("GoalsFunction", "GET", "/v1/goals/current", None),
     ("GoalsFunction", "GET", "/v1/goals/{goal}", None),
     ("GoalsFunction", "PATCH", "/v1/goals/{goal}", {"daily_calories_kcal": 1800}),
@@ -95,7 +88,7 @@ def scenario(device: Device, engine: Engine, tmp_path: Path) -> dict[str, str]:
     portion = device.portion(product["id"])
     second = device.portion(product["id"], label="cup", base_amount=1, base_unit="cup")
     entry = device.entry(product["id"], portion["id"])
-    goal = device.post("/v1/goals/manual", GOAL).json()
+    goal = device.post("/v1/goals/manual", MANUAL_GOAL).json()
     weight = device.post("/v1/body-weights", {"day": "2026-03-15", "weight_kg": 75.5}).json()
     catalog = device.get("/v1/catalog/products?search=apple").json()[0]
     return {

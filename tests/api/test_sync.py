@@ -8,16 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.api import Device, count_statements, queries_after_freshness
+from tests.support.api import MANUAL_GOAL, Device, count_statements, queries_after_freshness
 from tests.support.sync import LISTS, pass_through
-
-MANUAL_GOAL = {
-    "daily_calories_kcal": 2000,
-    "protein_percent": 30,
-    "carbs_percent": 40,
-    "fat_percent": 30,
-    "water_ml": 2500,
-}
 
 
 def sync(device: Device, cursor: str | None = None, limit: int | None = None) -> dict[str, Any]:

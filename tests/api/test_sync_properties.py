@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from shared.services.sync import FEEDS
-from tests.support.api import Device, seeded_device
+from tests.support.api import MANUAL_GOAL, Device, seeded_device
 from tests.support.sync import LISTS, State, apply_page, pass_through
 
 OPERATIONS = (
@@ -25,8 +25,6 @@ OPERATIONS = (
     "patch_entry", "delete_entry", "goal", "patch_goal", "delete_goal", "weight",
     "patch_weight", "delete_weight", "reset", "sync",
 )  # fmt: skip
-GOAL = {"daily_calories_kcal": 2000, "protein_percent": 30, "carbs_percent": 40,
-        "fat_percent": 30, "water_ml": 2500}  # fmt: skip
 
 
 def database_state(engine: Engine, device: Device) -> State:
@@ -80,7 +78,7 @@ class Actor:
         elif operation == "delete_entry" and (e := self.pick(self.known["entries"])):
             d.delete(f"/v1/food-entries/{e}")
         elif operation == "goal":
-            self.known["goals"].append(d.post("/v1/goals/manual", GOAL).json()["id"])
+            self.known["goals"].append(d.post("/v1/goals/manual", MANUAL_GOAL).json()["id"])
         elif operation == "patch_goal" and (g := self.pick(self.known["goals"])):
             d.patch(f"/v1/goals/{g}", {"water_ml": n % 5000})
         elif operation == "delete_goal" and (g := self.pick(self.known["goals"])):

@@ -14,6 +14,15 @@ from infra.local.driver_counter import count_driver
 from shared.settings import get_settings
 from shared.tokens import format_token, hash_secret, new_secret
 
+# A manual goal the tests create (contract §5): 2000 kcal split 30/40/30, 2.5 l of water.
+MANUAL_GOAL = {
+    "daily_calories_kcal": 2000,
+    "protein_percent": 30,
+    "carbs_percent": 40,
+    "fat_percent": 30,
+    "water_ml": 2500,
+}
+
 
 def register(client: TestClient, device_id: uuid.UUID | None = None) -> tuple[uuid.UUID, str]:
     device_id = device_id or uuid.uuid4()
