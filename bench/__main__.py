@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("BCRYPT_ROUNDS", "10")  # the production default, whatever the shell says
+os.environ.pop("BCRYPT_ROUNDS", None)  # the production default, whatever the shell says
 
 from bench import bench_authorizer, bench_cold_start, bench_entries, bench_sync
 from bench.harness import prepare_database

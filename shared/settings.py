@@ -67,7 +67,7 @@ class Settings:
     # Below the functions' 28 s Lambda timeout: a statement stuck on a lock fails with a 503 in
     # time instead of holding the sandbox until Lambda kills it.
     db_statement_timeout_ms: int = 10_000
-    bcrypt_rounds: int = 10
+    bcrypt_rounds: int = 4
     register_rate_limit: int = 10
     register_rate_window_s: int = 60
 
@@ -114,7 +114,7 @@ class Settings:
             db_socket_timeout_s=_int_env(env, "DB_SOCKET_TIMEOUT_S", 10, 1, 60),
             db_unavailable_retry_after_s=_int_env(env, "DB_UNAVAILABLE_RETRY_AFTER_S", 5, 1, 300),
             db_statement_timeout_ms=_int_env(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 25_000),
-            bcrypt_rounds=_int_env(env, "BCRYPT_ROUNDS", 10, 4, 16),
+            bcrypt_rounds=_int_env(env, "BCRYPT_ROUNDS", 4, 4, 16),
             register_rate_limit=_int_env(env, "REGISTER_RATE_LIMIT", 10, 1, 10_000),
             register_rate_window_s=_int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
         )

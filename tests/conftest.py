@@ -51,8 +51,6 @@ def pytest_configure(config: pytest.Config) -> None:
     _state["admin_url"] = admin_url
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DB_POOL_SIZE", "8")
-    # Registration-heavy tests stay fast; the production cost is set per stage and benchmarked.
-    os.environ.setdefault("BCRYPT_ROUNDS", "4")
     upgrade_database(url)
 
 

@@ -12,7 +12,7 @@ URL = "postgresql://app:s3cret@db.example:5432/countonme"
 def test_defaults_apply_when_only_the_url_is_set() -> None:
     settings = Settings.from_env({"DATABASE_URL": URL})
     assert settings.db_pool_size == 1
-    assert settings.bcrypt_rounds == 10
+    assert settings.bcrypt_rounds == 4
     assert settings.register_rate_limit == 10
 
 
