@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Numeric, case, cast
+from sqlalchemy import ColumnElement, Numeric, case, cast, literal_column
 
 from shared.units import UNIT_SIZES, UnitGroup, in_base_unit
 
@@ -52,8 +52,14 @@ class MacroTotals:
 
 
 def unit_size_case(unit_column: ColumnElement[str]) -> ColumnElement[Decimal]:
-    """SQL for the size of `unit_column` in its group's base unit (grams, ml, counts)."""
-    return case({unit: size for unit, (_, size) in UNIT_SIZES.items()}, value=unit_column)
+    """SQL for the size of `unit_column` in its group's base unit (grams, ml, counts). The unit
+    names and sizes are this module's constants, written into the SQL text rather than bound:
+    as parameters they were 20 per CASE, which the driver re-scanned on every statement."""
+    whens = {
+        literal_column(f"'{unit}'"): literal_column(str(size))
+        for unit, (_, size) in UNIT_SIZES.items()
+    }
+    return case(whens, value=unit_column)
 
 
 def entry_factor_sql(
@@ -64,5 +70,6 @@ def entry_factor_sql(
 ) -> ColumnElement[Decimal]:
     """SQL for convert(amount, unit → base_unit) / base_amount, kept at 30 decimal places so
     that sums stay exact well below the 2 places they are rounded to for output."""
-    numerator = cast(amount * unit_size_case(unit), Numeric(60, 30))
-    return numerator / (base_amount * unit_size_case(base_unit))
+    exact = Numeric(60, 30)
+    numerator = cast(amount * unit_size_case(unit), exact)
+    return numerator / cast(base_amount * unit_size_case(base_unit), exact)

@@ -1,4 +1,5 @@
-"""Nutrition sums of live diary entries, aggregated in the database: one statement per request."""
+"""Nutrition sums of live diary entries, aggregated in the database: one statement per request,
+built once at import."""
 
 from __future__ import annotations
 
@@ -7,46 +8,61 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, ProductPortion
 from shared.nutrition import entry_factor_sql
 
 
-def _sums(*group_by: ColumnElement[Any]) -> Select[Any]:
-    """SELECT group columns and the unrounded sums of calories and macros over live entries.
-    Entries use the portion they reference even when it (or its product) was deleted since."""
+def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:
+    """Each live entry of one device (`:device_id`) with its group columns, its portion's
+    calories and macros, and its conversion factor, computed once per entry. Entries use the
+    portion they reference even when it (or its product) was deleted since."""
     factor = entry_factor_sql(
         FoodEntry.amount, FoodEntry.unit, ProductPortion.base_amount, ProductPortion.base_unit
     )
-
-    def total(column: ColumnElement[Decimal | None]) -> ColumnElement[Decimal]:
-        return func.sum(func.coalesce(column, 0) * factor)
-
     return (
         select(
             *group_by,
-            total(ProductPortion.calories).label("calories"),
-            total(ProductPortion.protein).label("protein"),
-            total(ProductPortion.carbs).label("carbs"),
-            total(ProductPortion.fat).label("fat"),
+            ProductPortion.calories,
+            ProductPortion.protein,
+            ProductPortion.carbs,
+            ProductPortion.fat,
+            factor.label("factor"),
         )
         .join(ProductPortion, ProductPortion.id == FoodEntry.portion_id)
-        .where(FoodEntry.deleted_at.is_(None))
-        .group_by(*group_by)
+        .where(FoodEntry.device_id == bindparam("device_id"), FoodEntry.deleted_at.is_(None))
     )
+
+
+def _summed(per_entry: Select[Any], group: str) -> Select[Any]:
+    """The unrounded sums of calories and macros per `group` over `per_entry`."""
+    rows = per_entry.subquery("per_entry")
+
+    def total(name: str) -> ColumnElement[Decimal]:
+        return func.sum(func.coalesce(rows.c[name], literal_column("0")) * rows.c.factor).label(
+            name
+        )
+
+    totals = (total(name) for name in ("calories", "protein", "carbs", "fat"))
+    return select(rows.c[group], *totals).group_by(rows.c[group])
+
+
+# Built once at import: each request only binds its values.
+_BY_MEAL_TYPE = _summed(
+    _per_entry(FoodEntry.meal_type).where(FoodEntry.day == bindparam("day")), "meal_type"
+)
+_BY_DAY = _summed(
+    _per_entry(FoodEntry.day).where(FoodEntry.day.between(bindparam("start"), bindparam("end"))),
+    "day",
+)
 
 
 def by_meal_type(session: Session, device_id: uuid.UUID, day: date) -> list[Row]:
-    statement = _sums(FoodEntry.meal_type).where(
-        FoodEntry.device_id == device_id, FoodEntry.day == day
-    )
-    return list(session.execute(statement))
+    return list(session.execute(_BY_MEAL_TYPE, {"device_id": device_id, "day": day}))
 
 
 def by_day(session: Session, device_id: uuid.UUID, start: date, end: date) -> list[Row]:
-    statement = _sums(FoodEntry.day).where(
-        FoodEntry.device_id == device_id, FoodEntry.day.between(start, end)
-    )
-    return list(session.execute(statement))
+    params = {"device_id": device_id, "start": start, "end": end}
+    return list(session.execute(_BY_DAY, params))

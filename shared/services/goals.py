@@ -2,13 +2,12 @@
 
 One live goal per device. Every write request starts by locking the device row (its freshness
 check, `shared.freshness`); a create then retires the live goal and inserts the new one in the
-same statement. The lock, not the partial
-unique index `uq_user_goals_one_live`, is the arbiter: with the index alone the second of two
-concurrent creates would fail on the index and need a retry loop, whereas behind the lock it
-simply waits, then (READ COMMITTED gives each statement a fresh snapshot) sees and retires the
-first one's goal, so the later create wins and neither answers 500. The lock also serialises a
-replay of one client id, so a retried create finds the committed row instead of retiring it.
-The index stays as the last guard.
+same statement. The lock, not the partial unique index `uq_user_goals_one_live`, is the arbiter:
+with the index alone the second of two concurrent creates would fail on the index and need a
+retry loop, whereas behind the lock it simply waits, then (READ COMMITTED gives each statement a
+fresh snapshot) sees and retires the first one's goal, so the later create wins and neither
+answers 500. The lock also serialises a replay of one client id, so a retried create finds the
+committed row instead of retiring it. The index stays as the last guard.
 """
 
 from __future__ import annotations
