@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.harness import Timing, measure, table
+from bench.harness import Timing, measure, seed_device, table
 from infra.local.events import LambdaContext, proxy_event
 
 FILLER_DEVICES = 999
@@ -24,24 +24,8 @@ RUNS = 200
 
 
 def _seed_measured_device(engine: Engine) -> uuid.UUID:
-    device_id = uuid.uuid4()
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE devices CASCADE"))
-        conn.execute(
-            text("INSERT INTO devices (id, token_hash) VALUES (:d, 'x')"), {"d": device_id}
-        )
-        product = conn.execute(
-            text("INSERT INTO products (device_id, name) VALUES (:d, 'Oats') RETURNING id"),
-            {"d": device_id},
-        ).scalar_one()
-        portion = conn.execute(
-            text(
-                "INSERT INTO product_portions (device_id, product_id, label, base_amount,"
-                " base_unit, calories, protein, carbs, fat, is_default)"
-                " VALUES (:d, :p, '100 g', 100, 'g', 380, 13, 68, 6.5, true) RETURNING id"
-            ),
-            {"d": device_id, "p": product},
-        ).scalar_one()
+        device_id, product, portion = seed_device(conn)
         insert = text(
             "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type, amount,"
             " unit) SELECT :d, :p, :q, :day, (ARRAY['breakfast','lunch','dinner','snacks'])"

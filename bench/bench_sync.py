@@ -12,7 +12,7 @@ from contextlib import redirect_stdout
 
 from sqlalchemy import create_engine, text
 
-from bench.harness import measure, table
+from bench.harness import measure, seed_device, table
 from infra.local.events import LambdaContext, proxy_event
 
 ENTRIES = 10_000
@@ -20,25 +20,9 @@ RUNS = 15
 
 
 def _seed(url: str) -> uuid.UUID:
-    device_id = uuid.uuid4()
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE devices CASCADE"))
-        conn.execute(
-            text("INSERT INTO devices (id, token_hash) VALUES (:d, 'x')"), {"d": device_id}
-        )
-        product = conn.execute(
-            text("INSERT INTO products (device_id, name) VALUES (:d, 'Oats') RETURNING id"),
-            {"d": device_id},
-        ).scalar_one()
-        portion = conn.execute(
-            text(
-                "INSERT INTO product_portions (device_id, product_id, label, base_amount,"
-                " base_unit, calories, is_default) VALUES (:d, :p, '100 g', 100, 'g', 380, true)"
-                " RETURNING id"
-            ),
-            {"d": device_id, "p": product},
-        ).scalar_one()
+        device_id, product, portion = seed_device(conn)
         conn.execute(
             text(
                 "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type,"

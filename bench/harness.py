@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
@@ -37,6 +38,27 @@ def prepare_database() -> str:
     os.environ["DATABASE_URL"] = url
     upgrade_database(url)
     return url
+
+
+def seed_device(conn: Connection) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+    """Empty the device tables, then one device with a product and its 100 g default portion;
+    returns (device, product, portion) ids. Rows are written directly, not through the API."""
+    device_id = uuid.uuid4()
+    conn.execute(text("TRUNCATE devices CASCADE"))
+    conn.execute(text("INSERT INTO devices (id, token_hash) VALUES (:d, 'x')"), {"d": device_id})
+    product = conn.execute(
+        text("INSERT INTO products (device_id, name) VALUES (:d, 'Oats') RETURNING id"),
+        {"d": device_id},
+    ).scalar_one()
+    portion = conn.execute(
+        text(
+            "INSERT INTO product_portions (device_id, product_id, label, base_amount,"
+            " base_unit, calories, protein, carbs, fat, is_default)"
+            " VALUES (:d, :p, '100 g', 100, 'g', 380, 13, 68, 6.5, true) RETURNING id"
+        ),
+        {"d": device_id, "p": product},
+    ).scalar_one()
+    return device_id, product, portion
 
 
 @dataclass
