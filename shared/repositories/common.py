@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import CTE, ColumnElement, Insert, exists, func, literal, select, update
+from sqlalchemy import CTE, ColumnElement, Insert, Update, exists, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -114,23 +114,28 @@ def update_returning(
     return session.scalars(statement).one()
 
 
+def soft_deleting(model: type[Base], *conditions: ColumnElement[bool]) -> Update:
+    """UPDATE that soft-deletes the live rows of `model` matching `conditions` (and bumps their
+    `updated_at`): the one definition of a soft delete, for single rows, cascades and resets."""
+    return (
+        update(model)
+        .where(*conditions, model.deleted_at.is_(None))  # type: ignore[attr-defined]
+        .values(deleted_at=func.now(), updated_at=func.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
 def soft_delete(
     session: Session, model: type[RowT], device_id: uuid.UUID, row_id: uuid.UUID, not_found: str
 ) -> bool:
     """Soft-delete this device's live row in one statement. True when this call deleted it;
     False when it already was deleted, so a repeated DELETE is still a 204; 404 with
     `not_found` when the device has no row by that id."""
-    statement = (
-        update(model)
-        .where(
-            model.id == row_id,  # type: ignore[attr-defined]
-            model.device_id == device_id,  # type: ignore[attr-defined]
-            model.deleted_at.is_(None),  # type: ignore[attr-defined]
-        )
-        .values(deleted_at=func.now(), updated_at=func.now())
-        .returning(model.id)  # type: ignore[attr-defined]
-        .execution_options(synchronize_session=False)
-    )
+    statement = soft_deleting(
+        model,
+        model.id == row_id,  # type: ignore[attr-defined]
+        model.device_id == device_id,  # type: ignore[attr-defined]
+    ).returning(model.id)  # type: ignore[attr-defined]
     if session.execute(statement).first() is not None:
         return True
     if get_owned(session, model, device_id, row_id) is None:

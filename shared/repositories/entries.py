@@ -6,11 +6,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, literal, null, select, update
+from sqlalchemy import ScalarSelect, literal, null, select
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, Product, ProductPortion
-from shared.repositories.common import guarded_insert
+from shared.repositories.common import guarded_insert, soft_deleting
 
 
 def _live_portion_unit(
@@ -111,9 +111,4 @@ def list_live(
 
 
 def soft_delete_all(session: Session, device_id: uuid.UUID) -> None:
-    session.execute(
-        update(FoodEntry)
-        .where(FoodEntry.device_id == device_id, FoodEntry.deleted_at.is_(None))
-        .values(deleted_at=func.now(), updated_at=func.now())
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(soft_deleting(FoodEntry, FoodEntry.device_id == device_id))

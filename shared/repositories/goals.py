@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.models import UserGoal
-from shared.repositories.common import after, guarded_insert
+from shared.repositories.common import after, guarded_insert, soft_deleting
 
 
 def current(session: Session, device_id: uuid.UUID) -> UserGoal | None:
@@ -24,9 +24,7 @@ def replace_live(session: Session, device_id: uuid.UUID, values: dict[str, Any])
     the device lock). None when the new goal's id is taken (or the device was revoked); the
     caller then raises, so the retirement is rolled back with the transaction."""
     retired = (
-        update(UserGoal)
-        .where(UserGoal.device_id == device_id, UserGoal.deleted_at.is_(None))
-        .values(deleted_at=func.now(), updated_at=func.now())
+        soft_deleting(UserGoal, UserGoal.device_id == device_id)
         .returning(UserGoal.id)
         .cte("retired")
     )

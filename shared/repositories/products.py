@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import Product, ProductPortion
-from shared.repositories.common import guarded_insert
+from shared.repositories.common import guarded_insert, soft_deleting
 
 
 def find_for_create(
@@ -64,8 +64,4 @@ def name_taken(session: Session, device_id: uuid.UUID, name: str) -> bool:
 
 
 def soft_delete_portions(session: Session, product_id: uuid.UUID) -> None:
-    session.execute(
-        update(ProductPortion)
-        .where(ProductPortion.product_id == product_id, ProductPortion.deleted_at.is_(None))
-        .values(deleted_at=func.now(), updated_at=func.now())
-    )
+    session.execute(soft_deleting(ProductPortion, ProductPortion.product_id == product_id))
