@@ -151,7 +151,8 @@ def retry_on_stale_connection(work: Callable[[], T]) -> T:
     return work()
 
 
-def _unavailable(exc: BaseException) -> ServiceUnavailableError:
+def unavailable_error(exc: BaseException) -> ServiceUnavailableError:
+    """The 503 for a database that cannot serve us, logged once with the error's type only."""
     logger.warning("Database unavailable", extra={"error_type": type(exc).__name__})
     return ServiceUnavailableError(get_settings().db_unavailable_retry_after_s)
 
@@ -163,12 +164,12 @@ def unavailable_as_503() -> Iterator[None]:
         yield
     except DBAPIError as exc:
         if is_database_unavailable(exc):
-            raise _unavailable(exc) from exc
+            raise unavailable_error(exc) from exc
         raise
     except OSError as exc:
         # pg8000 lets a socket error while connecting (e.g. a broken pipe as the server goes
         # away) escape unwrapped, so SQLAlchemy never sees it as a database error.
-        raise _unavailable(exc) from exc
+        raise unavailable_error(exc) from exc
 
 
 @contextmanager

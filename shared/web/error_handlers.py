@@ -13,10 +13,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.db import is_database_unavailable
-from shared.errors import AppError, ServiceUnavailableError
+from shared.db import is_database_unavailable, unavailable_error
+from shared.errors import AppError
 from shared.observability import logger
-from shared.settings import get_settings
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",
@@ -54,9 +53,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if is_database_unavailable(exc):
-        logger.warning("Database unavailable", extra={"error_type": type(exc).__name__})
-        unavailable = ServiceUnavailableError(get_settings().db_unavailable_retry_after_s)
-        return await _app_error(request, unavailable)
+        return await _app_error(request, unavailable_error(exc))
     return await _unexpected_error(request, exc)
 
 
