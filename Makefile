@@ -122,7 +122,7 @@ deploy: build
 		MigrationsHash=$(MIGRATIONS_HASH)
 
 # --- Lambda artifacts (called by `sam build`, BuildMethod: makefile) --------------------------
-DB_PACKAGES := aws-lambda-powertools sqlalchemy pg8000 bcrypt
+DB_PACKAGES := aws-lambda-powertools sqlalchemy psycopg[binary] bcrypt
 WEB_PACKAGES := $(DB_PACKAGES) fastapi mangum pydantic
 BUILD := bash infra/build/build_function.sh
 

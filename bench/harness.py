@@ -13,7 +13,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
-from shared.db import pg8000_url
+from shared.db import driver_url
 
 BENCH_DATABASE = "countonme_bench"
 
@@ -24,7 +24,7 @@ def prepare_database() -> str:
 
     configured = os.environ.get("BENCH_DATABASE_URL")
     if configured:
-        url = pg8000_url(configured)
+        url = driver_url(configured)
     else:
         server = start_embedded_server(LOCAL_DIR / "pg-bench")
         prepare_database.server = server  # type: ignore[attr-defined] - keep it running

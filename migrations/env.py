@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from shared.db import pg8000_url
+from shared.db import driver_url
 from shared.models import Base
 from shared.settings import get_settings
 
@@ -34,7 +34,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(pg8000_url(get_settings().database_url), poolclass=pool.NullPool)
+    engine = create_engine(driver_url(get_settings().database_url), poolclass=pool.NullPool)
     with engine.connect() as connection:
         _run(connection)
 

@@ -1,6 +1,11 @@
 """The container's SQLAlchemy engine and database error classification (Core only: the
 authorizer uses this module and must not pay for importing the ORM).
 
+The driver is psycopg 3 (measured against pg8000 in `bench/bench_driver.py`; see
+docs/performance.md): one wire round trip per statement where pg8000 needs three, and rows
+decoded in C. Statements are never prepared on the server (`prepare_threshold=None`): a named
+prepared statement pins an RDS Proxy session.
+
 One engine per Lambda container with a single pooled connection: a sandbox serves one request at a
 time, and RDS Proxy multiplexes the connections of all sandboxes. There is no `pool_pre_ping`
 (a round trip on every checkout): each unit of work's first statement does its job. When that
@@ -12,14 +17,15 @@ issue `SET` (that would pin proxy sessions).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from shared.db_connect import install_connect_hook
 from shared.errors import ServiceUnavailableError
@@ -37,20 +43,22 @@ _DEAD_CONNECTION_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03")
 T = TypeVar("T")
 
 
-def pg8000_url(database_url: str) -> str:
-    """The URL with the pg8000 driver selected, whatever driver the operator wrote."""
+def driver_url(database_url: str) -> str:
+    """The URL with the psycopg driver selected, whatever driver the operator wrote."""
     url = make_url(database_url)
-    return url.set(drivername="postgresql+pg8000").render_as_string(hide_password=False)
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
 def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:
     """The driver's connect arguments. The statement timeout is never a `SET` (that would pin
     RDS Proxy sessions): in AWS it is the app role's own setting, applied by the server at login
     (`functions/migrate/app_role.py`); with a plain URL (local, tests) it is a startup option."""
-    args: dict[str, object] = {"timeout": settings.db_socket_timeout_s}
+    args: dict[str, object] = {
+        "connect_timeout": settings.db_socket_timeout_s,
+        "prepare_threshold": None,
+    }
     if not in_aws:
-        options = f"-c statement_timeout={settings.db_statement_timeout_ms}"
-        args["startup_params"] = {"options": options}
+        args["options"] = f"-c statement_timeout={settings.db_statement_timeout_ms}"
     return args
 
 
@@ -60,7 +68,7 @@ def build_engine(settings: Settings) -> Engine:
     physical connection."""
     in_aws = settings.db_auth_mode != "url"
     engine = create_engine(
-        "postgresql+pg8000://" if in_aws else pg8000_url(settings.database_url),
+        "postgresql+psycopg://" if in_aws else driver_url(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_recycle=settings.db_pool_recycle_s,
@@ -68,16 +76,20 @@ def build_engine(settings: Settings) -> Engine:
         connect_args=_connect_args(settings, in_aws),
         # Bound parameters (token hashes, user data) stay out of exception messages and logs.
         hide_parameters=True,
+        # No hstore lookup on the first connection: a round trip for a type nothing uses.
+        use_native_hstore=False,
     )
     event.listen(engine, "handle_error", _mark_dead_connections)
+    event.listen(engine, "checkin", _restore_transactions)
     if in_aws:
         install_connect_hook(engine, settings)
     return engine
 
 
 def _mark_dead_connections(context: ExceptionContext) -> None:
-    """Tell SQLAlchemy that a terminated backend is a disconnect (pg8000's dialect only knows
-    "network error"), so the connection is invalidated rather than returned to the pool."""
+    """Tell SQLAlchemy that a terminated backend is a disconnect even before the driver has
+    noticed the socket is gone, so the connection is invalidated rather than returned to the
+    pool."""
     code = sqlstate(context.original_exception)
     if isinstance(context.sqlalchemy_exception, InterfaceError) or (
         code is not None and code.startswith(_DEAD_CONNECTION_SQLSTATE_PREFIXES)
@@ -91,45 +103,79 @@ def get_engine() -> Engine:
     return build_engine(get_settings())
 
 
-def _server_fields(exc: BaseException) -> dict[str, str]:
-    """The fields of the server's error message (pg8000 passes them as a dict), else empty."""
-    orig = getattr(exc, "orig", exc)
-    args = getattr(orig, "args", ())
-    return args[0] if args and isinstance(args[0], dict) else {}
-
-
 def sqlstate(exc: BaseException) -> str | None:
     """The PostgreSQL SQLSTATE code behind a DBAPI error, if the server sent one."""
-    return _server_fields(exc).get("C")
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None)
 
 
 def violated_constraint(exc: BaseException) -> str | None:
-    """The name of the constraint an integrity error (SQLSTATE class 23) violated.
-
-    pg8000 reports some violations (CHECK, foreign keys) as ProgrammingError rather than
-    IntegrityError, so callers must look at the SQLSTATE, never the exception class.
-    """
-    fields = _server_fields(exc)
-    return fields.get("n") if fields.get("C", "").startswith("23") else None
+    """The name of the constraint an integrity error (SQLSTATE class 23) violated. Callers look
+    at the SQLSTATE, never the exception class, which differs between drivers."""
+    code = sqlstate(exc)
+    if code is None or not code.startswith("23"):
+        return None
+    diagnostic = getattr(getattr(exc, "orig", exc), "diag", None)
+    return getattr(diagnostic, "constraint_name", None)
 
 
 def is_database_unavailable(exc: DBAPIError) -> bool:
-    """True when the error means the database is unreachable or overloaded (answer 503)."""
+    """True when the error means the database is unreachable or overloaded (answer 503): the
+    connection died, the driver could not reach the server (an operational error without a
+    SQLSTATE: refused, timed out, closed), or the server said it cannot serve us now."""
     if exc.connection_invalidated or isinstance(exc, InterfaceError):
         return True
     code = sqlstate(exc)
-    return code is not None and code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+    if code is None:
+        return isinstance(exc, OperationalError)
+    return code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
-def set_autocommit(connection: Connection, enabled: bool) -> None:
-    """Switch the driver's autocommit on the connection directly. SQLAlchemy's AUTOCOMMIT
-    isolation level would, on the way back to the pool, restore the default with `SET SESSION
-    CHARACTERISTICS` (a round trip, and a statement that pins RDS Proxy sessions)."""
-    if connection.invalidated:
-        return
+def use_autocommit(connection: Connection) -> None:
+    """Let each statement on this checked-out connection commit on its own: a read needs no
+    BEGIN and COMMIT around it (two round trips), and a write opens its transaction itself with
+    `begin_with`. The driver's own switch, no SQL: SQLAlchemy's AUTOCOMMIT isolation level would
+    restore the default on the way back to the pool with `SET SESSION CHARACTERISTICS` (a round
+    trip, and a statement that pins RDS Proxy sessions). `_restore_transactions` switches it
+    back when the connection returns to the pool."""
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection is not None:
-        dbapi_connection.autocommit = enabled
+        dbapi_connection.autocommit = True
+
+
+def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
+    """Pool check-in (after the reset's rollback): the next checkout gets the driver's default,
+    one transaction per unit of work, whatever the last one used."""
+    if dbapi_connection is not None and not dbapi_connection.broken:
+        dbapi_connection.autocommit = False
+
+
+def begin_with(
+    connection: Connection, statement: str, params: Mapping[str, object]
+) -> tuple[Any, ...] | None:
+    """Open a transaction on an autocommit connection (`use_autocommit`) and run its first
+    statement in the same wire round trip; return that statement's first row.
+
+    psycopg would send BEGIN on its own and wait for it: one round trip more on every write. Here
+    `BEGIN; <statement>` travels as one simple query, its parameters bound on the client by
+    psycopg's adapters (`statement` uses `%(name)s` placeholders). SQLAlchemy is told of the
+    transaction (its `begin` sends nothing to this driver), so `commit` and `rollback` work as
+    usual. Errors are wrapped and classified exactly as SQLAlchemy does for its own statements.
+    """
+    connection.begin()
+    dbapi_connection = connection.connection.dbapi_connection
+    try:
+        with psycopg.ClientCursor(dbapi_connection) as cursor:
+            cursor.execute(f"BEGIN; {statement}", params)
+            cursor.nextset()
+            return cursor.fetchone()
+    except psycopg.Error as exc:
+        code = getattr(exc, "sqlstate", None) or ""
+        dead = dbapi_connection.broken or code.startswith(_DEAD_CONNECTION_SQLSTATE_PREFIXES)
+        if dead:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, params, exc, psycopg.Error, hide_parameters=True, connection_invalidated=dead
+        ) from exc
 
 
 def _connection_died(exc: BaseException) -> bool:
@@ -166,14 +212,12 @@ def unavailable_as_503() -> Iterator[None]:
         if is_database_unavailable(exc):
             raise unavailable_error(exc) from exc
         raise
-    except OSError as exc:
-        # pg8000 lets a socket error while connecting (e.g. a broken pipe as the server goes
-        # away) escape unwrapped, so SQLAlchemy never sees it as a database error.
-        raise unavailable_error(exc) from exc
 
 
 @contextmanager
-def core_transaction(engine: Engine | None = None) -> Iterator[Connection]:
-    """A Core connection in one transaction, committed on success (no ORM involved)."""
-    with unavailable_as_503(), (engine or get_engine()).begin() as connection:
+def autocommit_connection(engine: Engine | None = None) -> Iterator[Connection]:
+    """A pooled connection whose statements commit one by one (see `use_autocommit`), for work
+    that needs no transaction; 503 if the database is down."""
+    with unavailable_as_503(), (engine or get_engine()).connect() as connection:
+        use_autocommit(connection)
         yield connection

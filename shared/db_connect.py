@@ -1,41 +1,37 @@
 """How a physical connection to RDS Proxy is opened in AWS: IAM auth or a Secrets Manager secret.
 
-Both modes fill pg8000's connect parameters in SQLAlchemy's `do_connect` event, so every new
+Both modes fill psycopg's connect parameters in SQLAlchemy's `do_connect` event, so every new
 physical connection gets fresh credentials (an IAM token is valid for 15 minutes; a rotated secret
-is picked up within `DB_SECRET_MAX_AGE_S`). The TLS context verifies the server certificate and
-host name (pg8000's default does neither and silently falls back to plaintext) and is built once;
-the socket has TCP_NODELAY, since every statement is a small request/response round trip. Nothing
-here issues SQL, so RDS Proxy sessions are never pinned by connection setup.
+is picked up within `DB_SECRET_MAX_AGE_S`). TLS is `verify-full`: the certificate must chain to the
+Amazon Trust Services roots shipped in the artifact (`shared/certs`) and name the proxy's host;
+libpq refuses the connection otherwise, never falling back to plaintext. TCP keepalives and
+`tcp_user_timeout` bound how long a dead peer can hold a request (libpq already sets TCP_NODELAY).
+Nothing here issues SQL, so RDS Proxy sessions are never pinned by connection setup.
 """
 
 from __future__ import annotations
 
-import socket
-import ssl
 from collections.abc import Callable
-from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 from shared.settings import Settings
 
-
-@cache
-def verifying_ssl_context() -> ssl.SSLContext:
-    """Certificate and host name checked against the system CA store (RDS Proxy presents an
-    Amazon-issued certificate); built once per container, not per connection."""
-    context = ssl.create_default_context()
-    context.check_hostname = True
-    context.verify_mode = ssl.CERT_REQUIRED
-    return context
+TRUST_BUNDLE = Path(__file__).resolve().parent / "certs" / "amazon-trust-services.pem"
 
 
-def open_socket(host: str, port: int, timeout: float) -> socket.socket:
-    sock = socket.create_connection((host, port), timeout=timeout)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-    return sock
+def tls_and_socket_params(settings: Settings) -> dict[str, Any]:
+    """The connect parameters that are the same for every physical connection in AWS."""
+    return {
+        "sslmode": "verify-full",
+        "sslrootcert": str(TRUST_BUNDLE),
+        "connect_timeout": settings.db_socket_timeout_s,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "tcp_user_timeout": settings.db_socket_timeout_s * 1000,
+    }
 
 
 def iam_credentials(settings: Settings) -> Callable[[], dict[str, Any]]:
@@ -54,7 +50,7 @@ def iam_credentials(settings: Settings) -> Callable[[], dict[str, Any]]:
         return {
             "host": settings.db_host,
             "port": settings.db_port,
-            "database": settings.db_name,
+            "dbname": settings.db_name,
             "user": settings.db_user,
             "password": token,
         }
@@ -74,7 +70,7 @@ def secret_credentials(settings: Settings) -> Callable[[], dict[str, Any]]:
         return {
             "host": settings.db_host or secret["host"],
             "port": int(secret.get("port", settings.db_port)),
-            "database": settings.db_name or secret.get("dbname", "postgres"),
+            "dbname": settings.db_name or secret.get("dbname", "postgres"),
             "user": secret["username"],
             "password": secret["password"],
         }
@@ -89,11 +85,9 @@ def install_connect_hook(engine: Engine, settings: Settings) -> None:
         if settings.db_auth_mode == "iam"
         else secret_credentials(settings)
     )
+    fixed = tls_and_socket_params(settings)
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        params = credentials()
-        cparams.update(params)
-        cparams["ssl_context"] = verifying_ssl_context()
-        cparams["timeout"] = settings.db_socket_timeout_s
-        cparams["sock"] = open_socket(params["host"], params["port"], settings.db_socket_timeout_s)
+        cparams.update(credentials())
+        cparams.update(fixed)

@@ -19,15 +19,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from shared.db import begin_with
 from shared.errors import DeviceRevokedError, InvalidTokenError
 
 _READ_CHECK = text(
     "SELECT revoked_at IS NOT NULL AS revoked, token_generation FROM devices WHERE id = :device_id"
 )
 # The same check for a write, which also takes the row lock (an UPDATE of non-key columns locks
-# like FOR NO KEY UPDATE) and opens the request's change sequence number for sync.
-_WRITE_CHECK = text(
-    "UPDATE devices SET change_seq = change_seq + 1 WHERE id = :device_id"
+# like FOR NO KEY UPDATE) and opens the request's change sequence number for sync. It is the
+# transaction's first statement and travels with its BEGIN (`shared.db.begin_with`).
+_WRITE_CHECK = (
+    "UPDATE devices SET change_seq = change_seq + 1 WHERE id = %(device_id)s"
     " RETURNING revoked_at IS NOT NULL AS revoked, token_generation"
 )
 
@@ -41,12 +43,17 @@ class AuthorizedDevice:
 
 
 def check(connection: Connection, caller: AuthorizedDevice, *, lock: bool) -> None:
-    """401 unless the caller's token is the device's current one; 403 if the device is revoked."""
-    statement = _WRITE_CHECK if lock else _READ_CHECK
-    row = connection.execute(statement, {"device_id": caller.device_id}).first()
+    """401 unless the caller's token is the device's current one; 403 if the device is revoked.
+    With `lock`, this opens the write's transaction (on an autocommit connection)."""
+    params = {"device_id": caller.device_id}
+    if lock:
+        row = begin_with(connection, _WRITE_CHECK, params)
+    else:
+        row = connection.execute(_READ_CHECK, params).first()
     if row is None:
         raise InvalidTokenError()
-    if row.revoked:
+    revoked, generation = row
+    if revoked:
         raise DeviceRevokedError()
-    if row.token_generation != caller.generation:
+    if generation != caller.generation:
         raise InvalidTokenError()

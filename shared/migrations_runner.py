@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
-from shared.db import pg8000_url
+from shared.db import driver_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -93,7 +93,7 @@ def upgrade_stepwise(engine: Engine, script_location: Path = MIGRATIONS_DIR) -> 
 
 def upgrade_database(database_url: str) -> None:
     """Bring the database at `database_url` to the newest revision (local runs and tests)."""
-    engine = create_engine(pg8000_url(database_url), poolclass=NullPool)
+    engine = create_engine(driver_url(database_url), poolclass=NullPool)
     try:
         with engine.begin() as connection:
             upgrade_to_head(connection)

@@ -67,9 +67,12 @@ def entry_factor_sql(
     unit: ColumnElement[str],
     base_amount: ColumnElement[Decimal],
     base_unit: ColumnElement[str],
-) -> ColumnElement[Decimal]:
-    """SQL for convert(amount, unit → base_unit) / base_amount, kept at 30 decimal places so
-    that sums stay exact well below the 2 places they are rounded to for output."""
+) -> tuple[ColumnElement[Decimal], ColumnElement[Decimal]]:
+    """SQL for the factor convert(amount, unit → base_unit) / base_amount as its numerator and
+    denominator, both in the group's base unit and exact at 30 decimal places. Callers multiply
+    a value by the numerator before dividing: the factor itself rarely terminates (0.855 / 0.323),
+    and a truncated factor turns an exact half cent (0.017 * 0.855 / 0.323 = 0.045) into
+    0.04499…, which rounds the wrong way."""
     exact = Numeric(60, 30)
     numerator = cast(amount * unit_size_case(unit), exact)
-    return numerator / cast(base_amount * unit_size_case(base_unit), exact)
+    return numerator, cast(base_amount * unit_size_case(base_unit), exact)

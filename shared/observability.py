@@ -4,7 +4,7 @@ Importing the X-Ray SDK costs about 0.75 s of cold start here (it pulls in botoc
 tracing disabled), nearly as much as FastAPI, SQLAlchemy and pydantic together. Lambda's active
 tracing already records every invocation without it, so the SDK Tracer, with its per-query
 subsegments, is switched on per stage by `XRAY_SDK_TRACING=true` and is never imported otherwise.
-It patches only pg8000: the default patches every supported library and pulls in more.
+It patches only psycopg: the default patches every supported library and pulls in more.
 """
 
 from __future__ import annotations
@@ -44,6 +44,6 @@ def instrument_handler(handler: LambdaHandler, *, correlation_id_path: str | Non
     if xray_sdk_enabled():
         from aws_lambda_powertools import Tracer
 
-        tracer = Tracer(service=SERVICE, patch_modules=["pg8000"])
+        tracer = Tracer(service=SERVICE, patch_modules=["psycopg"])
         wrapped = tracer.capture_lambda_handler(wrapped)
     return wrapped

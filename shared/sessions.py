@@ -1,9 +1,10 @@
 """ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
 `transaction` for the routes without a device (registration).
 
-Reads run on an autocommit connection: a single query needs no BEGIN and COMMIT around it, which
-would be two more round trips. Writes run in one transaction that starts with the freshness
-check, which also locks the device row (`shared.freshness`).
+Both run on an autocommit connection (`shared.db.use_autocommit`): a read's single query needs no
+BEGIN and COMMIT around it, which would be two more round trips, and a write opens its transaction
+in the same round trip as its first statement, the freshness check, which also locks the device
+row (`shared.freshness`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared import freshness
-from shared.db import get_engine, retry_on_stale_connection, set_autocommit, unavailable_as_503
+from shared.db import get_engine, retry_on_stale_connection, unavailable_as_503, use_autocommit
 from shared.freshness import AuthorizedDevice
 
 
@@ -41,8 +42,7 @@ def _checked_connection(caller: AuthorizedDevice, *, write: bool) -> Connection:
     def attempt() -> Connection:
         connection = get_engine().connect()
         try:
-            if not write:
-                set_autocommit(connection, True)
+            use_autocommit(connection)
             freshness.check(connection, caller, lock=write)
         except BaseException:
             connection.close()
@@ -57,12 +57,8 @@ def reading(caller: AuthorizedDevice) -> Iterator[Session]:
     """A read-only request: the freshness check, then the queries, each autocommitted."""
     with unavailable_as_503():
         connection = _checked_connection(caller, write=False)
-        try:
-            with Session(bind=connection) as session:
-                yield session
-        finally:
-            set_autocommit(connection, False)
-            connection.close()
+        with connection, Session(bind=connection) as session:
+            yield session
 
 
 @contextmanager

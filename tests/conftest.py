@@ -21,7 +21,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import pg8000_url
+from shared.db import driver_url
 from shared.migrations_runner import upgrade_database
 from tests.support.api import Device
 
@@ -30,18 +30,18 @@ _state: dict[str, Any] = {}
 
 
 def _recreate_database(admin_url: str, name: str) -> None:
-    engine = create_engine(pg8000_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    engine = create_engine(driver_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
-    ensure_database(pg8000_url(admin_url), name)
+    ensure_database(driver_url(admin_url), name)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     configured = os.environ.get("DATABASE_URL")
     if configured:
         admin_url = configured
-        url = pg8000_url(configured)
+        url = driver_url(configured)
     else:
         server = start_embedded_server(LOCAL_DIR / "pg-test")
         _state["server"] = server
@@ -67,7 +67,7 @@ def admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(pg8000_url(database_url), pool_size=2)
+    engine = create_engine(driver_url(database_url), pool_size=2)
     yield engine
     engine.dispose()
 
@@ -76,10 +76,10 @@ def engine(database_url: str) -> Iterator[Engine]:
 def scratch_url(admin_url: str) -> Iterator[str]:
     """A brand-new empty database on the test server, dropped afterwards."""
     name = f"scratch_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg8000_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    admin = create_engine(driver_url(admin_url), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, query = pg8000_url(admin_url).partition("?")
+    base, _, query = driver_url(admin_url).partition("?")
     yield base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -6,15 +6,16 @@
 #
 # The artifact holds only functions/<folder>, the shared package (plus migrations/ for migrate)
 # and the named third-party packages with their dependencies, as wheels for Lambda's platform
-# (manylinux, arm64, CPython 3.13) resolved for that platform rather than this machine, pinned to
-# the versions in uv.lock. boto3/botocore are left to the Lambda runtime. The X-Ray SDK is added
+# (manylinux_2_28 arm64, CPython 3.13: the python3.13 runtime is Amazon Linux 2023 with glibc
+# 2.34, and psycopg-binary has no older arm64 tag) resolved for that platform rather than this
+# machine, pinned to the versions in uv.lock. boto3/botocore are left to the Lambda runtime. The X-Ray SDK is added
 # without its botocore dependency, for stages that turn XRAY_SDK_TRACING on.
 set -euo pipefail
 function_dir="$1"; shift
 : "${ARTIFACTS_DIR:?ARTIFACTS_DIR must be set (sam build sets it)}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 uv="$root/.venv/bin/uv"
-target=(--target "$ARTIFACTS_DIR" --python-platform aarch64-manylinux2014 --python-version 3.13
+target=(--target "$ARTIFACTS_DIR" --python-platform aarch64-manylinux_2_28 --python-version 3.13
         --only-binary :all: --quiet)
 
 mkdir -p "$root/build"

@@ -34,9 +34,13 @@ def start_embedded_server(pgdata: Path) -> pgserver.PostgresServer:
 
 
 def socket_url(server: pgserver.PostgresServer, database: str) -> str:
-    """A pg8000 URL for `database` on the server's Unix socket."""
-    sock = quote(str(server.get_postmaster_info().socket_path), safe="/")
-    return f"postgresql+pg8000://{server.postgres_user}@/{database}?unix_sock={sock}"
+    """A psycopg URL for `database` on the server's Unix socket (libpq takes the socket's
+    directory as the host)."""
+    info = server.get_postmaster_info()
+    directory = quote(str(info.socket_dir), safe="/")
+    return (
+        f"postgresql+psycopg://{server.postgres_user}@/{database}?host={directory}&port={info.port}"
+    )
 
 
 def ensure_database(admin_url: str, database: str) -> None:

@@ -1,34 +1,46 @@
-"""Counts what one function sends to PostgreSQL, at the driver: every statement pg8000 puts on
-the wire (BEGIN, COMMIT, the freshness check and any ping included) and every wire round trip
-(a flush of the socket followed by a wait for the server's answer).
+"""Counts what one function sends to PostgreSQL, at the driver: every statement psycopg puts on
+the wire (BEGIN, COMMIT and the freshness check included), every wire round trip (psycopg
+flushing what it queued and waiting for the server's answer), and any statement prepared on the
+server (there must be none: a named prepared statement pins an RDS Proxy session).
 
-SQLAlchemy's cursor events miss what the driver sends by itself (pg8000 opens each transaction
-with its own `begin transaction`, and commits outside any cursor), so the counts are taken by
-wrapping pg8000's connection methods. Only threads whose name starts with the given prefix are
-counted: the emulator names each function's sandbox threads after the function, so the
-authorizer's lookup is not counted against a route. Used by the api tests (statement budgets)
-and the benchmarks (round trips); never imported by Lambda code.
+SQLAlchemy's cursor events miss what the driver sends by itself (psycopg opens each transaction
+with its own BEGIN and commits outside any cursor), so the counts are taken by wrapping psycopg's
+own send and wait steps. Only threads whose name starts with the given prefix are counted: the
+emulator names each function's sandbox threads after the function, so the authorizer's lookup is
+not counted against a route. Used by the api tests (statement and round-trip budgets) and the
+benchmarks; never imported by Lambda code.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import pg8000.core
-from pg8000.core import CoreConnection
-
-# Every statement goes through one of these (SQLAlchemy never asks pg8000 to prepare one).
-_STATEMENT_METHODS = ("execute_simple", "execute_unnamed")
+from psycopg import _connection_base, _cursor_base, client_cursor, generators
 
 
 @dataclass
 class DriverCounts:
     statements: list[str] = field(default_factory=list)
     round_trips: int = 0
+    prepared: int = 0
+
+
+def _text(query: bytes | str) -> str:
+    return query.decode() if isinstance(query, bytes) else query
+
+
+@contextmanager
+def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
 
 
 @contextmanager
@@ -40,30 +52,51 @@ def count_driver(thread_prefix: str) -> Iterator[DriverCounts]:
     def mine() -> bool:
         return threading.current_thread().name.startswith(thread_prefix)
 
-    def counting_statement(original: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(self: CoreConnection, statement: str, *args: Any, **kwargs: Any) -> Any:
-            if mine():
-                with lock:
-                    counts.statements.append(statement)
-            return original(self, statement, *args, **kwargs)
+    def record(statement: str) -> None:
+        if mine():
+            with lock:
+                counts.statements.append(statement)
 
-        return wrapper
+    def counting_send(original: Callable[..., None]) -> Callable[..., None]:
+        def send(self: Any, query: Any, *args: Any, **kwargs: Any) -> None:
+            record(_text(query.query))
+            original(self, query, *args, **kwargs)
 
-    original_flush = pg8000.core._flush
+        return send
 
-    def counting_flush(sock: Any) -> None:
+    original_command = _connection_base.BaseConnection._exec_command
+
+    def command(self: Any, statement: Any, *args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        record(_text(statement) if isinstance(statement, bytes | str) else str(statement))
+        return (yield from original_command(self, statement, *args, **kwargs))
+
+    original_prepare = _cursor_base.BaseCursor._send_prepare
+
+    def prepare(self: Any, *args: Any, **kwargs: Any) -> None:
+        if mine():
+            with lock:
+                counts.prepared += 1
+        original_prepare(self, *args, **kwargs)
+
+    original_execute = generators.execute
+
+    def execute(pgconn: Any) -> Generator[Any, Any, Any]:
         if mine():
             with lock:
                 counts.round_trips += 1
-        original_flush(sock)
+        return (yield from original_execute(pgconn))
 
-    originals = {name: getattr(CoreConnection, name) for name in _STATEMENT_METHODS}
-    for name, original in originals.items():
-        setattr(CoreConnection, name, counting_statement(original))
-    pg8000.core._flush = counting_flush
-    try:
+    with ExitStack() as patches:
+        cursor_send = counting_send(_cursor_base.BaseCursor._execute_send)
+        client_send = counting_send(client_cursor.ClientCursorMixin._execute_send)
+        patches.enter_context(_patched(_cursor_base.BaseCursor, "_execute_send", cursor_send))
+        patches.enter_context(
+            _patched(client_cursor.ClientCursorMixin, "_execute_send", client_send)
+        )
+        patches.enter_context(_patched(_connection_base.BaseConnection, "_exec_command", command))
+        patches.enter_context(_patched(_cursor_base.BaseCursor, "_send_prepare", prepare))
+        # The cursor module binds `execute` by name; the connection module looks it up on
+        # `generators` at each call.
+        patches.enter_context(_patched(_cursor_base, "execute", execute))
+        patches.enter_context(_patched(generators, "execute", execute))
         yield counts
-    finally:
-        for name, original in originals.items():
-            setattr(CoreConnection, name, original)
-        pg8000.core._flush = original_flush

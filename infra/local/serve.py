@@ -16,7 +16,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, local_database_url
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import pg8000_url
+from shared.db import driver_url
 from shared.migrations_runner import upgrade_database
 from shared.settings import redact_url
 
@@ -27,7 +27,7 @@ LOCAL_SANDBOXES = 4
 
 def load_starter_catalog(database_url: str) -> None:
     """Fill an empty catalog with the shipped dataset, so search works out of the box."""
-    engine = create_engine(pg8000_url(database_url), poolclass=NullPool)
+    engine = create_engine(driver_url(database_url), poolclass=NullPool)
     try:
         with engine.begin() as connection:
             if catalog_is_empty(connection):

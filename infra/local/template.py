@@ -40,6 +40,13 @@ def _construct_tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str,
 CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
+def _function_of(arn: dict[str, Any]) -> str:
+    """The function resource behind `!GetAtt F.Arn` or `!Ref F.Alias` (its published alias)."""
+    if "Fn::GetAtt" in arn:
+        return arn["Fn::GetAtt"][0]
+    return arn["Ref"].removesuffix(".Alias")
+
+
 def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=CfnLoader)  # noqa: S506 - a SafeLoader subclass
@@ -162,7 +169,7 @@ def parse_api(template: dict[str, Any], overrides: dict[str, Any] | None = None)
     authorizer = None
     if default_authorizer:
         spec = (auth.get("Authorizers") or {})[default_authorizer]
-        function = spec["FunctionArn"]["Fn::GetAtt"][0]
+        function = _function_of(spec["FunctionArn"])
         identity = spec.get("Identity") or {}
         authorizer = AuthorizerConfig(
             function=function,

@@ -17,9 +17,10 @@ from shared.nutrition import entry_factor_sql
 
 def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:
     """Each live entry of one device (`:device_id`) with its group columns, its portion's
-    calories and macros, and its conversion factor, computed once per entry. Entries use the
-    portion they reference even when it (or its product) was deleted since."""
-    factor = entry_factor_sql(
+    calories and macros, and its conversion factor as numerator and denominator, computed once
+    per entry. Entries use the portion they reference even when it (or its product) was deleted
+    since."""
+    numerator, denominator = entry_factor_sql(
         FoodEntry.amount, FoodEntry.unit, ProductPortion.base_amount, ProductPortion.base_unit
     )
     return (
@@ -29,7 +30,8 @@ def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:
             ProductPortion.protein,
             ProductPortion.carbs,
             ProductPortion.fat,
-            factor.label("factor"),
+            numerator.label("numerator"),
+            denominator.label("denominator"),
         )
         .join(ProductPortion, ProductPortion.id == FoodEntry.portion_id)
         .where(FoodEntry.device_id == bindparam("device_id"), FoodEntry.deleted_at.is_(None))
@@ -41,9 +43,8 @@ def _summed(per_entry: Select[Any], group: str) -> Select[Any]:
     rows = per_entry.subquery("per_entry")
 
     def total(name: str) -> ColumnElement[Decimal]:
-        return func.sum(func.coalesce(rows.c[name], literal_column("0")) * rows.c.factor).label(
-            name
-        )
+        value = func.coalesce(rows.c[name], literal_column("0")) * rows.c.numerator
+        return func.sum(value / rows.c.denominator).label(name)
 
     totals = (total(name) for name in ("calories", "protein", "carbs", "fat"))
     return select(rows.c[group], *totals).group_by(rows.c[group])

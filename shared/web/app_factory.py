@@ -3,14 +3,21 @@
 Mangum runs with `lifespan="off"`: it would otherwise run the startup/shutdown cycle on every
 invocation. The engine is created per container (see `shared.db`), never in a lifespan. The docs
 routes are off in Lambda; the local emulator serves the merged OpenAPI of all functions instead.
+Each handler registers its SnapStart hooks (`shared.snapstart`): the priming request goes to one
+of the app's own routes without an authorizer context, so it is refused with a 401 before any
+database work, through routing, dependencies and the error handlers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from mangum import Mangum
 
+from shared import snapstart
 from shared.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard
@@ -25,6 +32,7 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
     for router in routers:
         document_error_statuses(router)
         app.include_router(router)
+    app.state.priming_path = _priming_path(routers)
     install_error_handlers(app)
     app.add_middleware(InputGuard)
     return app
@@ -33,4 +41,46 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
 def create_lambda_handler(app: FastAPI) -> LambdaHandler:
     """The Lambda entry point for a REST API proxy integration serving `app`."""
     adapter = Mangum(app, lifespan="off")
+    snapstart.register(priming_request(app, adapter))
     return instrument_handler(adapter, correlation_id_path=correlation_paths.API_GATEWAY_REST)
+
+
+def _priming_path(routers: tuple[APIRouter, ...]) -> str:
+    """The first GET route without path parameters (else one the app does not have: a 404)."""
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and "GET" in route.methods and "{" not in route.path:
+                return route.path
+    return "/snapstart-priming"
+
+
+def priming_request(app: FastAPI, adapter: Mangum) -> Callable[[], int]:
+    """A call that sends one REST proxy event through `adapter` (not through the instrumented
+    handler: no log context, no metrics) and returns the response's status."""
+    path = app.state.priming_path
+    event = {
+        "resource": path,
+        "path": path,
+        "httpMethod": "GET",
+        "headers": {"accept": "application/json"},
+        "multiValueHeaders": {"accept": ["application/json"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": "GET",
+            "path": path,
+            "stage": "snapstart",
+            "requestId": "snapstart-priming",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+    def prime() -> int:
+        return adapter(event, None)["statusCode"]
+
+    return prime

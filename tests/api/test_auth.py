@@ -280,7 +280,7 @@ def test_database_outage_in_authorizer_is_503_not_401(
 ) -> None:
     _, token = register(client)
     unreachable = build_engine(
-        get_settings().__class__(database_url="postgresql://x@/none?unix_sock=/nonexistent/s")
+        get_settings().__class__(database_url="postgresql://x@/none?host=/nonexistent")
     )
     monkeypatch.setattr(shared.db, "get_engine", lambda: unreachable)
     response = client.get("/v1/devices/me", headers=bearer(token))

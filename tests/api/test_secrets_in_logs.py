@@ -54,7 +54,7 @@ def test_no_secret_in_any_log_line_and_no_sql_in_any_body(
     with engine.connect() as conn:
         hashes = [h for (h,) in conn.execute(text("SELECT token_hash FROM devices")) if h]
     unreachable = build_engine(
-        get_settings().__class__(database_url="postgresql://x@/none?unix_sock=/nonexistent/s")
+        get_settings().__class__(database_url="postgresql://x@/none?host=/nonexistent")
     )
     with monkeypatch.context() as patched:
         patched.setattr(shared.db, "get_engine", lambda: unreachable)

@@ -1,6 +1,8 @@
-"""Statements per request, counted at the driver (BEGIN, COMMIT and the freshness check
+"""Wire round trips per request, counted at the driver (BEGIN, COMMIT and the freshness check
 included): reads at most 2 (the freshness check and the query, no transaction around them),
-writes at most 5. A count is deterministic, so it is asserted here; timings live in bench/."""
+writes at most 4 (the BEGIN travels with the freshness check). Every statement is one round trip
+and none is prepared on the server. A count is deterministic, so it is asserted here; timings
+live in bench/."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from tests.support.api import MANUAL_GOAL, Device, count_statements
+from infra.local.driver_counter import DriverCounts, count_driver
+from tests.support.api import MANUAL_GOAL, Device
 from tests.support.catalog import load_catalog
 
 READ_BUDGET = 2
-WRITE_BUDGET = 5
+WRITE_BUDGET = 4
 
 CALCULATE = {
     "gender": "female",
@@ -110,17 +113,27 @@ def test_statement_budget(
     device: Device, scenario: dict[str, str], function: str, method: str, path: str, body: Any
 ) -> None:
     ids = {**scenario, "new": str(uuid.uuid4())}
-    with count_statements(function) as statements:
+    with count_driver(function) as counts:
         response = device.client.request(
             method, _fill(path, ids), json=_fill(body, ids), headers=device.headers
         )
     assert response.status_code < 300, response.text
-    budget = READ_BUDGET if method == "GET" else WRITE_BUDGET
-    assert len(statements) <= budget, "\n".join(statements)
+    if method == "GET":
+        assert counts.round_trips <= READ_BUDGET, "\n".join(counts.statements)
+        assert not [s for s in counts.statements if s.upper().startswith(("BEGIN", "COMMIT"))]
+    else:
+        assert counts.round_trips <= WRITE_BUDGET, "\n".join(counts.statements)
+    _assert_one_round_trip_per_statement(counts)
+
+
+def _assert_one_round_trip_per_statement(counts: DriverCounts) -> None:
+    assert counts.round_trips == len(counts.statements) >= 1
+    assert counts.prepared == 0
 
 
 def test_registration_budget(client: TestClient) -> None:
-    with count_statements("AuthFunction") as statements:
+    with count_driver("AuthFunction") as counts:
         response = client.post("/v1/devices/register", json={"device_id": str(uuid.uuid4())})
     assert response.status_code == 200
-    assert len(statements) <= WRITE_BUDGET, "\n".join(statements)
+    assert counts.round_trips <= WRITE_BUDGET, "\n".join(counts.statements)
+    _assert_one_round_trip_per_statement(counts)

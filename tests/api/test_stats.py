@@ -185,3 +185,19 @@ def test_daily_range_limits(device: Device) -> None:
 
 def test_stats_need_a_token(client) -> None:
     assert client.get("/v1/stats/day/2026-01-01").status_code == 401
+
+
+def test_an_exact_half_cent_rounds_up_in_every_group(device: Device) -> None:
+    """0.017 g of fat per 0.323 mg, eaten 0.855 mg: exactly 0.045 g, so 0.05 (half-up) both per
+    meal and in the total. Found by the property test above: a factor divided out first
+    (0.855 / 0.323 does not terminate) made it 0.04499… and the meal's figure 0.04."""
+    product = device.product("Half cent")
+    portion = device.portion(
+        product["id"], label="tiny", base_amount="0.323", base_unit="mg", calories="0", fat="0.017"
+    )
+    device.entry(product["id"], portion["id"], day="2030-06-01", amount="0.855", unit="mg")
+    stats = device.get("/v1/stats/day/2030-06-01").json()
+    assert stats["totals"]["fat"] == "0.05"
+    assert [meal["fat"] for meal in stats["by_meal_type"].values()] == ["0.05"]
+    daily = device.get("/v1/stats/daily?from=2030-06-01&to=2030-06-01").json()
+    assert daily["points"][0]["totals"]["fat"] == "0.05"

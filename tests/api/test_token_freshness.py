@@ -16,7 +16,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.events import LambdaContext, proxy_event
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import get_engine, pg8000_url
+from shared.db import driver_url, get_engine
 from tests.support.api import bearer, count_statements, is_freshness_check, register
 
 INVALID = {"detail": "Invalid token", "code": "INVALID_TOKEN"}
@@ -110,7 +110,7 @@ def test_a_direct_invocation_without_the_generation_is_401(client: TestClient) -
 def _terminate_pooled_connections(admin_url: str, database_url: str) -> int:
     """Kill every other backend of the test database, as RDS Proxy or a failover would."""
     database = database_url.split("?")[0].rsplit("/", 1)[1]
-    killer = create_engine(pg8000_url(admin_url), poolclass=NullPool)
+    killer = create_engine(driver_url(admin_url), poolclass=NullPool)
     with killer.connect() as conn:
         killed = conn.execute(
             text(
@@ -150,8 +150,8 @@ def test_a_connection_killed_between_invocations_is_replaced_transparently(
     with count_statements("ProductsFunction") as statements:
         response = _call(client, token, method, path, body)
     assert response.status_code < 300, response.text
-    # The request's first statement (BEGIN for a write, else the freshness check) met the dead
-    # connection and was sent again on a fresh one, where the freshness check then passed.
+    # The request's first statement, the freshness check (with its BEGIN for a write), met the
+    # dead connection and was sent again on a fresh one, where it then passed.
     assert statements.count(statements[0]) == 2
     assert any(is_freshness_check(s) for s in statements)
     assert gateway.authorizer_invocations == invocations

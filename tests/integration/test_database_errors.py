@@ -16,7 +16,7 @@ from shared.sessions import transaction
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 
-UNREACHABLE = "postgresql://nobody@/nowhere?unix_sock=/nonexistent/.s.PGSQL.5432"
+UNREACHABLE = "postgresql://nobody@/nowhere?host=/nonexistent"
 
 
 def unreachable_engine():

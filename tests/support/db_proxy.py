@@ -16,14 +16,14 @@ from sqlalchemy.engine import make_url
 class DatabaseProxy:
     def __init__(self, database_url: str, directory: Path):
         url = make_url(database_url)
-        unix_sock = url.query.get("unix_sock")
-        if unix_sock:
-            self._upstream: str | tuple[str, int] = str(unix_sock)
+        socket_dir = str(url.query.get("host", ""))
+        if socket_dir.startswith("/"):  # libpq's Unix socket: <dir>/.s.PGSQL.<port>
+            port = url.query.get("port", "5432")
+            self._upstream: str | tuple[str, int] = f"{socket_dir}/.s.PGSQL.{port}"
             self._family = socket.AF_UNIX
-            path = str(directory / ".s.PGSQL.proxy")
             self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._listener.bind(path)
-            proxied = url.update_query_dict({"unix_sock": path})
+            self._listener.bind(str(directory / f".s.PGSQL.{port}"))
+            proxied = url.update_query_dict({"host": str(directory)})
         else:
             self._upstream = (url.host or "127.0.0.1", url.port or 5432)
             self._family = socket.AF_INET
