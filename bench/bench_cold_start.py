@@ -74,15 +74,17 @@ def _environment(tree: Path, database_url: str, probe: dict[str, str]) -> dict[s
 
 
 def _sample(tree: Path, env: dict[str, str], function: str, mode: str) -> dict[str, float]:
-    output = subprocess.run(
+    result = subprocess.run(
         [sys.executable, str(PROBE), function, mode],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         cwd=tree,
         env=env,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{function} ({mode}) in {tree}: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _median(samples: list[dict[str, float]], key: str) -> float:

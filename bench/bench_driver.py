@@ -3,12 +3,14 @@ driver choice (README, docs/performance.md). Both through SQLAlchemy Core, as th
 them, on the local socket and behind the simulated network (`bench.network`), where each wire
 round trip costs RTT_MS.
 
-Cases: a parameterized SELECT of 7 rows, a day of 20 entries (the list route's columns), and a
-write transaction of one UPDATE (BEGIN, UPDATE, COMMIT as each driver sends them)."""
+Cases: a parameterized SELECT of 7 rows and a day of 20 entries (the list route's columns), both
+autocommitted as the functions' reads are, and a write transaction of one UPDATE (BEGIN, UPDATE,
+COMMIT as each driver sends them)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import Engine, create_engine, text
 
@@ -53,31 +55,40 @@ def _seed(engine: Engine) -> uuid.UUID:
     return device_id
 
 
-def _cases(engine: Engine, device_id: uuid.UUID) -> dict[str, object]:
+def _engines(url: str) -> tuple[Engine, Engine]:
+    """(reads, writes): reads on connections left in autocommit (no reset on check-in)."""
+    reads = create_engine(url, pool_size=1, isolation_level="AUTOCOMMIT")
+    return reads, create_engine(url, pool_size=1)
+
+
+def _cases(reads: Engine, writes: Engine, device_id: uuid.UUID) -> dict[str, Callable[[], None]]:
     def seven() -> None:
-        with engine.connect() as conn:
+        with reads.connect() as conn:
             assert len(conn.execute(_SEVEN_PORTIONS, {"d": device_id}).all()) == 7
-            conn.rollback()
 
     def day() -> None:
-        with engine.connect() as conn:
+        with reads.connect() as conn:
             rows = conn.execute(_DAY_OF_ENTRIES, {"d": device_id, "day": "2026-06-30"}).all()
             assert len(rows) == 20
-            conn.rollback()
 
     def write() -> None:
-        with engine.begin() as conn:
+        with writes.begin() as conn:
             conn.execute(_TOUCH, {"d": device_id})
 
     return {"select 7 rows": seven, "a day of 20 entries": day, "write (1 UPDATE)": write}
 
 
-def _round_trips(engine: Engine, device_id: uuid.UUID) -> dict[str, int]:
+def _round_trips(url: str, device_id: uuid.UUID) -> dict[str, int]:
+    """psycopg's round trips per case, counted after a first warm run (which connects)."""
+    engines = _engines(with_driver(url, "psycopg"))
     counts = {}
-    for name, action in _cases(engine, device_id).items():
+    for name, action in _cases(*engines, device_id).items():
+        action()
         with count_driver("MainThread") as counted:
-            action()  # type: ignore[operator]
+            action()
         counts[name] = counted.round_trips
+    for engine in engines:
+        engine.dispose()
     return counts
 
 
@@ -91,14 +102,13 @@ def run(url: str) -> str:
         with delayed_url(url, rtt) as delayed:
             target = url if rtt == 0 else delayed
             for driver in DRIVERS:
-                engine = create_engine(with_driver(target, driver), pool_size=1)
-                for name, action in _cases(engine, device_id).items():
-                    rows.append(measure(f"{name}, {driver}", action, runs=RUNS, warmup=20))  # type: ignore[arg-type]
-                engine.dispose()
+                engines = _engines(with_driver(target, driver))
+                for name, action in _cases(*engines, device_id).items():
+                    rows.append(measure(f"{name}, {driver}", action, runs=RUNS, warmup=20))
+                for engine in engines:
+                    engine.dispose()
         lines.append(f"#### {network}\n\n" + _pairs(rows))
-    psycopg_engine = create_engine(with_driver(url, "psycopg"), pool_size=1)
-    trips = _round_trips(psycopg_engine, device_id)
-    psycopg_engine.dispose()
+    trips = _round_trips(url, device_id)
     trip_note = ", ".join(f"{name}: {count}" for name, count in trips.items())
     return (
         f"### Driver: pg8000 vs psycopg 3 (SQLAlchemy Core, {RUNS} runs each)\n\n"

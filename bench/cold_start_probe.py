@@ -36,7 +36,7 @@ FIRST_REQUESTS = {
 
 def _event(function: str) -> dict | None:
     if function == "authorizer":
-        return token_authorizer_event(os.environ["PROBE_TOKEN"], ARN)
+        return token_authorizer_event(f"Bearer {os.environ['PROBE_TOKEN']}", ARN)
     target = FIRST_REQUESTS.get(function)
     if target is None:
         return None

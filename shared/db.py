@@ -145,7 +145,9 @@ def use_autocommit(connection: Connection) -> None:
 def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
     """Pool check-in (after the reset's rollback): the next checkout gets the driver's default,
     one transaction per unit of work, whatever the last one used."""
-    if dbapi_connection is not None and not dbapi_connection.broken:
+    if dbapi_connection is None or dbapi_connection.broken:
+        return
+    if dbapi_connection.autocommit:
         dbapi_connection.autocommit = False
 
 

@@ -1,5 +1,5 @@
 """ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
-`transaction` for the routes without a device (registration).
+`autocommitting` for the route without a device (registration).
 
 Both run on an autocommit connection (`shared.db.use_autocommit`): a read's single query needs no
 BEGIN and COMMIT around it, which would be two more round trips, and a write opens its transaction
@@ -11,27 +11,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from shared import freshness
-from shared.db import get_engine, retry_on_stale_connection, unavailable_as_503, use_autocommit
+from shared.db import (
+    autocommit_connection,
+    get_engine,
+    retry_on_stale_connection,
+    unavailable_as_503,
+    use_autocommit,
+)
 from shared.freshness import AuthorizedDevice
 
 
-@cache
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work without a device: commit on success, roll back on error, 503 if the DB
-    is down."""
-    factory = _session_factory(engine or get_engine())
-    with unavailable_as_503(), factory() as session, session.begin():
+def autocommitting(engine: Engine | None = None) -> Iterator[Session]:
+    """Work without a device whose statements each commit on their own: registration's
+    rate-limit hit and its device upsert are each one atomic statement, so a transaction around
+    them would only add the BEGIN and COMMIT round trips. 503 if the database is down."""
+    with autocommit_connection(engine) as connection, Session(bind=connection) as session:
         yield session
 
 

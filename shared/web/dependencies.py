@@ -1,4 +1,7 @@
-"""FastAPI dependencies that read what API Gateway put into the Lambda event."""
+"""FastAPI dependencies that read what API Gateway put into the Lambda event.
+
+They are `async def` although they never await: FastAPI runs a plain `def` dependency in a worker
+thread, a thread hop (and, per invocation, a new thread) for reading two dictionary keys."""
 
 from __future__ import annotations
 
@@ -16,13 +19,13 @@ def lambda_event(request: Request) -> dict[str, Any]:
     return request.scope.get("aws.event") or {}
 
 
-def source_ip(request: Request) -> str:
+async def source_ip(request: Request) -> str:
     """The caller's address as API Gateway saw it; never taken from X-Forwarded-For."""
     identity = (lambda_event(request).get("requestContext") or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")
 
 
-def current_caller(request: Request) -> AuthorizedDevice:
+async def current_caller(request: Request) -> AuthorizedDevice:
     """The device and token generation the authorizer vouched for (re-checked against the
     database by the request's first statement). Without that context (a misrouted or direct
     invocation, or a decision cached before generations existed) the request is refused with

@@ -1,0 +1,79 @@
+"""The stack floor: the least a route can cost on this stack. A minimal FastAPI app behind the same
+Mangum adapter and Powertools instrumentation (`create_lambda_handler`), whose one route runs a
+recorded route's exact SQL through the same engine and driver and returns the recorded response
+through the same response model. What a real route adds on top (ORM, services, validation of
+input, building the response from rows) is what the benchmark's ratio measures.
+
+A recording is taken from one warm invocation of the real route: the statements SQLAlchemy sent
+(text and parameters, as the driver got them), whether the route wrote (then its first statement
+is the freshness check with its BEGIN, `shared.db.begin_with`), the response body and model.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, event
+
+from shared import freshness
+from shared.db import autocommit_connection, begin_with, get_engine
+from shared.web.app_factory import create_app, create_lambda_handler
+
+
+@dataclass
+class Recording:
+    device_id: uuid.UUID
+    model: TypeAdapter[Any]
+    body: Any = None
+    writes: bool = False
+    statements: list[tuple[str, Any]] = field(default_factory=list)
+
+
+@contextmanager
+def recording_statements() -> Iterator[list[tuple[str, Any]]]:
+    """The (statement, parameters) pairs sent through the container's engine in the block."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def floor_handler(recordings: Mapping[str, Recording]) -> Callable[..., Any]:
+    """A Lambda handler whose route `/floor/{name}` replays recording `name`."""
+    router = APIRouter()
+
+    def replay(connection: Connection, recording: Recording) -> None:
+        for statement, parameters in recording.statements:
+            result = connection.exec_driver_sql(statement, parameters)
+            if result.returns_rows:
+                result.all()
+
+    @router.api_route("/floor/{name}", methods=["GET", "PATCH"])
+    async def floor(name: str, request: Request) -> JSONResponse:
+        recording = recordings[name]
+        await request.body()
+        with autocommit_connection() as connection:
+            if recording.writes:
+                begin_with(connection, freshness._WRITE_CHECK, {"device_id": recording.device_id})
+                replay(connection, recording)
+                connection.commit()
+            else:
+                replay(connection, recording)
+        value = recording.model.validate_python(recording.body)
+        return JSONResponse(recording.model.dump_python(value, mode="json"))
+
+    return create_lambda_handler(create_app(router, title="stack floor"))
