@@ -24,8 +24,8 @@ from sqlalchemy import create_engine, text
 from starlette.routing import Match
 
 from bench.harness import Timing, seed_device
-from bench.network import RTT_MS, delayed_url
-from bench.stack_floor import Recording, floor_handler, recording_statements
+from bench.network import RTT_MS, added_rtt_ms, delayed_url
+from bench.stack_floor import Recording, floor_handler, recording
 from infra.local.database import REPO_ROOT
 from infra.local.driver_counter import count_driver
 from infra.local.events import LambdaContext, proxy_event
@@ -166,15 +166,10 @@ def _seed(url: str) -> tuple[uuid.UUID, dict[str, str]]:
 def _record(case: Case, device_id: uuid.UUID) -> Recording:
     handler, event = _handler(case.function), _event(case, device_id)
     _call(handler, event)  # warm: compiled statements, pooled connection
-    with recording_statements() as sent:
-        result = _call(handler, event)
-    return Recording(
-        device_id=device_id,
-        model=_response_model(case),
-        body=json.loads(result["body"]),
-        writes=case.method != "GET",
-        statements=sent,
-    )
+    recorded = Recording(device_id, _response_model(case), writes=case.method != "GET")
+    with recording(recorded):
+        recorded.body = json.loads(_call(handler, event)["body"])
+    return recorded
 
 
 @contextmanager
@@ -225,8 +220,10 @@ def run(url: str) -> str:
     cases = _cases(ids)
     recordings = {case.name: _record(case, device_id) for case in cases}
     results = {"local socket": _measure(cases, device_id, recordings)}
-    with delayed_url(url) as delayed, _database(delayed):
-        results[f"{RTT_MS} ms RTT"] = _measure(cases, device_id, recordings)
+    with delayed_url(url) as delayed:
+        added = added_rtt_ms(url, delayed)
+        with _database(delayed):
+            results[f"{RTT_MS} ms RTT"] = _measure(cases, device_id, recordings)
     _plot(results)
     sections = [f"### Routes against the stack floor ({RUNS} interleaved runs each)"]
     for network, rows in results.items():
@@ -243,7 +240,8 @@ def run(url: str) -> str:
                 f" | {base.p99:.2f} | {ours.median / base.median:.2f} |"
             )
         sections.append("\n".join(lines))
-    return "\n\n".join(sections) + f"\n\nPlot: {PLOT.relative_to(REPO_ROOT)}"
+    calibration = f"The proxy added {added:.2f} ms per round trip (a `SELECT 1` through it, alone)."
+    return "\n\n".join([*sections, calibration, f"Plot: {PLOT.relative_to(REPO_ROOT)}"])
 
 
 def _plot(results: dict[str, list]) -> None:

@@ -3,11 +3,14 @@ process, and the database URLs that reach the server through it."""
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 RTT_MS = 0.5
@@ -46,3 +49,21 @@ def with_driver(url: str, driver: str) -> str:
     if driver == "pg8000" and "host" in parsed.query:
         parsed = parsed.set(query={"unix_sock": unix_socket(url)})
     return parsed.set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
+
+
+def _select_one_ms(url: str, runs: int) -> float:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1)
+    samples = []
+    with engine.connect() as conn:
+        for n in range(runs + 50):
+            started = time.perf_counter()
+            conn.execute(text("SELECT 1")).scalar_one()
+            if n >= 50:
+                samples.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return statistics.median(samples)
+
+
+def added_rtt_ms(url: str, delayed: str, runs: int = 300) -> float:
+    """What the proxy really adds per round trip: a `SELECT 1` through it minus direct."""
+    return _select_one_ms(delayed, runs) - _select_one_ms(url, runs)

@@ -5,8 +5,10 @@ through the same response model. What a real route adds on top (ORM, services, v
 input, building the response from rows) is what the benchmark's ratio measures.
 
 A recording is taken from one warm invocation of the real route: the statements SQLAlchemy sent
-(text and parameters, as the driver got them), whether the route wrote (then its first statement
-is the freshness check with its BEGIN, `shared.db.begin_with`), the response body and model.
+(text and parameters, as the driver got them), the batches sent pipelined (the sync feed's
+lists, `shared.db.fetch_pipelined`, replayed the same way), whether the route wrote (then its
+first statement is the freshness check with its BEGIN, `shared.db.begin_with`), the response
+body and model.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 
 from shared import freshness
-from shared.db import autocommit_connection, begin_with, get_engine
+from shared.db import autocommit_connection, begin_with, fetch_pipelined, get_engine
+from shared.repositories import sync as sync_repository
 from shared.web.app_factory import create_app, create_lambda_handler
 
 
@@ -34,21 +37,27 @@ class Recording:
     body: Any = None
     writes: bool = False
     statements: list[tuple[str, Any]] = field(default_factory=list)
+    pipelined: list[list[tuple[str, Any]]] = field(default_factory=list)
 
 
 @contextmanager
-def recording_statements() -> Iterator[list[tuple[str, Any]]]:
-    """The (statement, parameters) pairs sent through the container's engine in the block."""
-    sent: list[tuple[str, Any]] = []
+def recording(recording: Recording) -> Iterator[None]:
+    """Record into `recording` what the container's engine sends in the block."""
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
+        recording.statements.append((statement, parameters))
+
+    def pipelined(connection: Connection, statements: list[tuple[str, Any]]) -> Any:
+        recording.pipelined.append(list(statements))
+        return fetch_pipelined(connection, statements)
 
     engine = get_engine()
     event.listen(engine, "before_cursor_execute", record)
+    original, sync_repository.fetch_pipelined = sync_repository.fetch_pipelined, pipelined
     try:
-        yield sent
+        yield
     finally:
+        sync_repository.fetch_pipelined = original
         event.remove(engine, "before_cursor_execute", record)
 
 
@@ -61,6 +70,8 @@ def floor_handler(recordings: Mapping[str, Recording]) -> Callable[..., Any]:
             result = connection.exec_driver_sql(statement, parameters)
             if result.returns_rows:
                 result.all()
+        for batch in recording.pipelined:
+            fetch_pipelined(connection, batch)
 
     @router.api_route("/floor/{name}", methods=["GET", "PATCH"])
     async def floor(name: str, request: Request) -> JSONResponse:

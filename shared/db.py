@@ -17,12 +17,13 @@ issue `SET` (that would pin proxy sessions).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.rows import dict_row
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -151,6 +152,25 @@ def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.autocommit = False
 
 
+@contextmanager
+def _as_database_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """For statements sent to psycopg directly: wrap and classify its errors as SQLAlchemy does
+    for its own (a dead connection is invalidated; the error is a DBAPIError, so the 503 mapping
+    and the stale-connection retry apply)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        dbapi_connection = connection.connection.dbapi_connection
+        code = getattr(exc, "sqlstate", None) or ""
+        dead = dbapi_connection is None or dbapi_connection.broken
+        dead = dead or code.startswith(_DEAD_CONNECTION_SQLSTATE_PREFIXES)
+        if dead:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, psycopg.Error, hide_parameters=True, connection_invalidated=dead
+        ) from exc
+
+
 def begin_with(
     connection: Connection, statement: str, params: Mapping[str, object]
 ) -> tuple[Any, ...] | None:
@@ -161,23 +181,38 @@ def begin_with(
     `BEGIN; <statement>` travels as one simple query, its parameters bound on the client by
     psycopg's adapters (`statement` uses `%(name)s` placeholders). SQLAlchemy is told of the
     transaction (its `begin` sends nothing to this driver), so `commit` and `rollback` work as
-    usual. Errors are wrapped and classified exactly as SQLAlchemy does for its own statements.
+    usual.
     """
     connection.begin()
     dbapi_connection = connection.connection.dbapi_connection
-    try:
-        with psycopg.ClientCursor(dbapi_connection) as cursor:
-            cursor.execute(f"BEGIN; {statement}", params)
-            cursor.nextset()
-            return cursor.fetchone()
-    except psycopg.Error as exc:
-        code = getattr(exc, "sqlstate", None) or ""
-        dead = dbapi_connection.broken or code.startswith(_DEAD_CONNECTION_SQLSTATE_PREFIXES)
-        if dead:
-            connection.invalidate(exc)
-        raise DBAPIError.instance(
-            statement, params, exc, psycopg.Error, hide_parameters=True, connection_invalidated=dead
-        ) from exc
+    with (
+        _as_database_errors(connection, statement),
+        psycopg.ClientCursor(dbapi_connection) as cursor,
+    ):
+        cursor.execute(f"BEGIN; {statement}", params)
+        cursor.nextset()
+        return cursor.fetchone()
+
+
+def fetch_pipelined(
+    connection: Connection, statements: Sequence[tuple[str, Mapping[str, object]]]
+) -> list[list[dict[str, Any]]]:
+    """Run read-only statements (`%(name)s` placeholders) in one wire round trip and return each
+    one's rows as dicts, for rows that go straight into response models. psycopg's pipeline mode
+    sends them all, then one Sync, then reads every result; on an autocommit connection they run
+    in the one implicit transaction the Sync closes, so they also see one snapshot."""
+    dbapi_connection = connection.connection.dbapi_connection
+    with (
+        _as_database_errors(connection, statements[0][0]),
+        ExitStack() as cursors,
+    ):
+        opened = [
+            cursors.enter_context(dbapi_connection.cursor(row_factory=dict_row)) for _ in statements
+        ]
+        with dbapi_connection.pipeline():
+            for cursor, (statement, params) in zip(opened, statements, strict=True):
+                cursor.execute(statement, params)
+        return [cursor.fetchall() for cursor in opened]
 
 
 def _connection_died(exc: BaseException) -> bool:

@@ -5,10 +5,11 @@ server (there must be none: a named prepared statement pins an RDS Proxy session
 
 SQLAlchemy's cursor events miss what the driver sends by itself (psycopg opens each transaction
 with its own BEGIN and commits outside any cursor), so the counts are taken by wrapping psycopg's
-own send and wait steps. Only threads whose name starts with the given prefix are counted: the
-emulator names each function's sandbox threads after the function, so the authorizer's lookup is
-not counted against a route. Used by the api tests (statement and round-trip budgets) and the
-benchmarks; never imported by Lambda code.
+own send and wait steps; in pipeline mode (`shared.db.fetch_pipelined`) a round trip is one Sync,
+however many statements it closes. Only threads whose name starts with the given prefix are
+counted: the emulator names each function's sandbox threads after the function, so the
+authorizer's lookup is not counted against a route. Used by the api tests (statement and
+round-trip budgets) and the benchmarks; never imported by Lambda code.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import _connection_base, _cursor_base, client_cursor, generators
+from psycopg import _connection_base, _cursor_base, _pipeline_base, client_cursor, generators
 
 
 @dataclass
@@ -86,6 +87,14 @@ def count_driver(thread_prefix: str) -> Iterator[DriverCounts]:
                 counts.round_trips += 1
         return (yield from original_execute(pgconn))
 
+    original_sync = _pipeline_base.BasePipeline._enqueue_sync
+
+    def sync(self: Any) -> None:
+        if mine():
+            with lock:
+                counts.round_trips += 1
+        original_sync(self)
+
     with ExitStack() as patches:
         cursor_send = counting_send(_cursor_base.BaseCursor._execute_send)
         client_send = counting_send(client_cursor.ClientCursorMixin._execute_send)
@@ -95,6 +104,7 @@ def count_driver(thread_prefix: str) -> Iterator[DriverCounts]:
         )
         patches.enter_context(_patched(_connection_base.BaseConnection, "_exec_command", command))
         patches.enter_context(_patched(_cursor_base.BaseCursor, "_send_prepare", prepare))
+        patches.enter_context(_patched(_pipeline_base.BasePipeline, "_enqueue_sync", sync))
         # The cursor module binds `execute` by name; the connection module looks it up on
         # `generators` at each call.
         patches.enter_context(_patched(_cursor_base, "execute", execute))

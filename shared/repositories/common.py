@@ -8,7 +8,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import CTE, ColumnElement, Insert, Update, exists, func, literal, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Insert,
+    Row,
+    Select,
+    Update,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -18,6 +30,17 @@ from shared.errors import AppError, NotFoundError
 from shared.models import Base, Device
 
 RowT = TypeVar("RowT", bound=Base)
+
+
+def core_rows(
+    session: Session, statement: Select[Any], params: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """The rows of a SELECT of table columns, as plain rows: for lists that go straight into
+    response models (which read them by attribute), building ORM entities and tracking them in
+    the session only costs time. List statements are built once at import with bound
+    parameters (an optional filter is `:x IS NULL OR column … :x`, which PostgreSQL folds away
+    when it plans with the value), so a request only binds values."""
+    return list(session.execute(statement, params))
 
 
 def live_device(device_id: uuid.UUID) -> ColumnElement[bool]:

@@ -6,11 +6,21 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ScalarSelect, literal, null, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    ScalarSelect,
+    bindparam,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, Product, ProductPortion
-from shared.repositories.common import guarded_insert, soft_deleting
+from shared.repositories.common import core_rows, guarded_insert, soft_deleting
 
 
 def _live_portion_unit(
@@ -92,22 +102,24 @@ def list_live(
     days: tuple[date | None, date | None, date | None],
     limit: int | None,
     offset: int,
-) -> list[FoodEntry]:
+) -> list[Row[Any]]:
     """Live entries, newest day first, then newest first; `days` is (exact day, from, to)."""
     exact, start, end = days
-    statement = select(FoodEntry).where(
-        FoodEntry.device_id == device_id, FoodEntry.deleted_at.is_(None)
-    )
-    if exact is not None:
-        statement = statement.where(FoodEntry.day == exact)
-    if start is not None:
-        statement = statement.where(FoodEntry.day >= start)
-    if end is not None:
-        statement = statement.where(FoodEntry.day <= end)
-    statement = statement.order_by(
-        FoodEntry.day.desc(), FoodEntry.created_at.desc(), FoodEntry.id.desc()
-    )
-    return list(session.scalars(statement.limit(limit).offset(offset)))
+    params = {"device_id": device_id, "day": exact, "start": start, "end": end}
+    return core_rows(session, _LIVE_ENTRIES, {**params, "limit": limit, "offset": offset})
+
+
+_DAY, _START, _END = (bindparam(name, type_=Date) for name in ("day", "start", "end"))
+_LIVE_ENTRIES = (
+    select(FoodEntry.__table__)
+    .where(FoodEntry.device_id == bindparam("device_id"), FoodEntry.deleted_at.is_(None))
+    .where(or_(_DAY.is_(None), FoodEntry.day == _DAY))
+    .where(or_(_START.is_(None), FoodEntry.day >= _START))
+    .where(or_(_END.is_(None), FoodEntry.day <= _END))
+    .order_by(FoodEntry.day.desc(), FoodEntry.created_at.desc(), FoodEntry.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
 
 
 def soft_delete_all(session: Session, device_id: uuid.UUID) -> None:

@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CTE, and_, func, literal, select, update
+from sqlalchemy import CTE, Row, and_, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.models import FoodEntry, Product, ProductPortion
-from shared.repositories.common import after, guarded_insert
+from shared.repositories.common import after, core_rows, guarded_insert
 
 
 def _default_of(product_id: Any) -> Any:
@@ -109,25 +109,13 @@ def state(
 
 def list_for_product(
     session: Session, device_id: uuid.UUID, product_id: uuid.UUID
-) -> list[ProductPortion] | None:
+) -> list[Row[Any]] | None:
     """Live portions, default first then by label; None when the product is not live and mine.
-    One statement: the product outer-joined to its portions."""
-    statement = (
-        select(Product.id, ProductPortion)
-        .outerjoin(
-            ProductPortion,
-            and_(ProductPortion.product_id == Product.id, ProductPortion.deleted_at.is_(None)),
-        )
-        .where(Product.id == product_id, Product.device_id == device_id)
-        .where(Product.deleted_at.is_(None))
-        .order_by(
-            ProductPortion.is_default.desc(), func.lower(ProductPortion.label), ProductPortion.id
-        )
-    )
-    rows = session.execute(statement).all()
+    One statement: the product outer-joined to its portions (plain rows, `core_rows`)."""
+    rows = core_rows(session, _PRODUCT_PORTIONS, {"device_id": device_id, "product_id": product_id})
     if not rows:
         return None
-    return [portion for _, portion in rows if portion is not None]
+    return [row for row in rows if row.id is not None]
 
 
 def un_default(portion_id: uuid.UUID, *, delete: bool = False) -> CTE:
@@ -160,3 +148,15 @@ def insert(
         cleared = un_default(replacing_default)
         statement = guarded_insert(ProductPortion, device_id, row, after(cleared)).add_cte(cleared)
     return session.scalars(statement).one_or_none()
+
+
+_PRODUCT_PORTIONS = (
+    select(Product.id.label("live_product"), ProductPortion.__table__)
+    .outerjoin(
+        ProductPortion,
+        and_(ProductPortion.product_id == Product.id, ProductPortion.deleted_at.is_(None)),
+    )
+    .where(Product.id == bindparam("product_id"), Product.device_id == bindparam("device_id"))
+    .where(Product.deleted_at.is_(None))
+    .order_by(ProductPortion.is_default.desc(), func.lower(ProductPortion.label), ProductPortion.id)
+)

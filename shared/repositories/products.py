@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Row, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import Product, ProductPortion
-from shared.repositories.common import guarded_insert, soft_deleting
+from shared.repositories.common import core_rows, guarded_insert, soft_deleting
 
 
 def find_for_create(
@@ -39,15 +39,19 @@ def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> Pr
 
 def list_live(
     session: Session, device_id: uuid.UUID, limit: int | None, offset: int
-) -> list[Product]:
-    statement = (
-        select(Product)
-        .where(Product.device_id == device_id, Product.deleted_at.is_(None))
-        .order_by(func.lower(Product.name), Product.name, Product.id)
-        .limit(limit)
-        .offset(offset)
+) -> list[Row[Any]]:
+    return core_rows(
+        session, _LIVE_PRODUCTS, {"device_id": device_id, "limit": limit, "offset": offset}
     )
-    return list(session.scalars(statement))
+
+
+_LIVE_PRODUCTS = (
+    select(Product.__table__)
+    .where(Product.device_id == bindparam("device_id"), Product.deleted_at.is_(None))
+    .order_by(func.lower(Product.name), Product.name, Product.id)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+)
 
 
 def name_taken(session: Session, device_id: uuid.UUID, name: str) -> bool:

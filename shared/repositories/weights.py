@@ -6,11 +6,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, Row, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import BodyWeight
-from shared.repositories.common import guarded_insert
+from shared.repositories.common import core_rows, guarded_insert
 
 
 def insert(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> BodyWeight | None:
@@ -28,13 +28,17 @@ def live_on(session: Session, device_id: uuid.UUID, day: date) -> BodyWeight | N
 
 def list_live(
     session: Session, device_id: uuid.UUID, start: date | None, end: date | None
-) -> list[BodyWeight]:
-    """Live weights, oldest day first, within the inclusive bounds given."""
-    statement = select(BodyWeight).where(
-        BodyWeight.device_id == device_id, BodyWeight.deleted_at.is_(None)
-    )
-    if start is not None:
-        statement = statement.where(BodyWeight.day >= start)
-    if end is not None:
-        statement = statement.where(BodyWeight.day <= end)
-    return list(session.scalars(statement.order_by(BodyWeight.day)))
+) -> list[Row[Any]]:
+    """Live weights, oldest day first, within the inclusive bounds given (plain rows,
+    `core_rows`)."""
+    return core_rows(session, _LIVE_WEIGHTS, {"device_id": device_id, "start": start, "end": end})
+
+
+_START, _END = bindparam("start", type_=Date), bindparam("end", type_=Date)
+_LIVE_WEIGHTS = (
+    select(BodyWeight.__table__)
+    .where(BodyWeight.device_id == bindparam("device_id"), BodyWeight.deleted_at.is_(None))
+    .where(or_(_START.is_(None), BodyWeight.day >= _START))
+    .where(or_(_END.is_(None), BodyWeight.day <= _END))
+    .order_by(BodyWeight.day)
+)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFoundError, UnprocessableError
@@ -27,7 +29,7 @@ PRODUCT_OR_PORTION_NOT_FOUND = "Product or portion not found"
 ENTRY_NOT_FOUND = "Food entry not found"
 
 
-def _out(entry: FoodEntry) -> EntryOut:
+def _out(entry: FoodEntry | Row[Any]) -> EntryOut:
     return EntryOut.model_validate(entry)
 
 

@@ -9,8 +9,9 @@ the partial unique index stays as the last guard.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
 from sqlalchemy.orm import Session
 
 from shared.errors import ConflictError, NotFoundError
@@ -31,7 +32,7 @@ UNIT_IN_USE = (
 )
 
 
-def _out(portion: ProductPortion) -> PortionOut:
+def _out(portion: ProductPortion | Row[Any]) -> PortionOut:
     return PortionOut.model_validate(portion)
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.errors import ConflictError, DeviceRevokedError
@@ -26,7 +28,7 @@ BARCODE_TAKEN = "Another product already has this barcode."
 PRODUCT_NOT_FOUND = "Product not found"
 
 
-def _out(product: Product) -> ProductOut:
+def _out(product: Product | Row[Any]) -> ProductOut:
     return ProductOut.model_validate(product)
 
 

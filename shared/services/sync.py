@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from shared.models import Base, BodyWeight, FoodEntry, Product, ProductPortion, UserGoal
-from shared.repositories import devices, sync
+from shared.repositories import sync
 from shared.schemas.entries import EntryOut
 from shared.schemas.goals import GoalOut
 from shared.schemas.products import PortionOut, ProductOut
@@ -43,20 +43,22 @@ FEEDS: dict[str, tuple[type[Base], type[BaseModel], type[BaseModel]]] = {
     "body_weights": (BodyWeight, SyncedWeight, WeightOut),
 }
 assert tuple(FEEDS) == LISTS
+_TABLES = {name: model.__table__ for name, (model, _, _) in FEEDS.items()}
 
 
 def page(session: Session, device_id: uuid.UUID, cursor: str | None, limit: int) -> SyncPage:
     """At most `limit` changed rows per list after the cursor; `has_more` while any list was cut."""
     positions = decode(cursor)
+    pages = sync.changed_after(session, _TABLES, device_id, positions, limit + 1)
     lists: dict[str, list[Any]] = {}
     has_more = False
-    for name, (model, item, _) in FEEDS.items():
-        rows = sync.changed_after(session, model, device_id, positions.get(name), limit + 1)
+    for name, (_, item, _) in FEEDS.items():
+        rows = pages[name]
         if len(rows) > limit:
             has_more = True
             rows = rows[:limit]
         if rows:
-            positions[name] = Position(rows[-1].change_seq, rows[-1].id)  # type: ignore[attr-defined]
+            positions[name] = Position(rows[-1]["change_seq"], rows[-1]["id"])
         items = [item.model_validate(row) for row in rows]
         lists[name] = sorted(items, key=lambda i: (i.updated_at, i.id))  # type: ignore[attr-defined]
     return SyncPage(cursor=encode(positions), has_more=has_more, **lists)
@@ -64,14 +66,12 @@ def page(session: Session, device_id: uuid.UUID, cursor: str | None, limit: int)
 
 def export(session: Session, device_id: uuid.UUID) -> DataExport:
     """Every live row of the device, in the same representations as the resources' GETs."""
-    device = devices.get(session, device_id)
-    assert device is not None, "the request's freshness check found the device live"
+    device, rows = sync.export(session, _TABLES, device_id)
     lists = {
-        name: [out.model_validate(row) for row in sync.live(session, model, device_id)]
-        for name, (model, _, out) in FEEDS.items()
+        name: [out.model_validate(row) for row in rows[name]] for name, (_, _, out) in FEEDS.items()
     }
     return DataExport(
         exported_at=datetime.now(UTC),
-        device=ExportedDevice(device_id=device.id, created_at=device.created_at),
+        device=ExportedDevice(device_id=device["id"], created_at=device["created_at"]),
         **lists,
     )

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.errors import ConflictError
@@ -40,7 +42,7 @@ DAY_TAKEN = "Weight for this day already exists."
 NOT_FOUND = "Body weight not found"
 
 
-def _out(weight: BodyWeight) -> WeightOut:
+def _out(weight: BodyWeight | Row[Any]) -> WeightOut:
     return WeightOut.model_validate(weight)
 
 
