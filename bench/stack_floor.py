@@ -7,8 +7,8 @@ input, building the response from rows) is what the benchmark's ratio measures.
 A recording is taken from one warm invocation of the real route: the statements SQLAlchemy sent
 (text and parameters, as the driver got them), the batches sent pipelined (the sync feed's
 lists, `shared.db.fetch_pipelined`, replayed the same way), whether the route wrote (then its
-first statement is the freshness check with its BEGIN, `shared.db.begin_with`), the response
-body and model.
+first statement is the freshness check with its BEGIN; a read's check shares its first query's
+round trip, as in the real routes), the response body and model.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 
 from shared import freshness
-from shared.db import autocommit_connection, begin_with, fetch_pipelined, get_engine
+from shared.db import autocommit_connection, get_engine
+from shared.freshness import AuthorizedDevice
 from shared.repositories import sync as sync_repository
+from shared.round_trips import fetch_pipelined
 from shared.web.app_factory import create_app, create_lambda_handler
 
 
@@ -77,13 +79,15 @@ def floor_handler(recordings: Mapping[str, Recording]) -> Callable[..., Any]:
     async def floor(name: str, request: Request) -> JSONResponse:
         recording = recordings[name]
         await request.body()
+        caller = AuthorizedDevice(recording.device_id, 1)
         with autocommit_connection() as connection:
             if recording.writes:
-                begin_with(connection, freshness._WRITE_CHECK, {"device_id": recording.device_id})
+                freshness.check_write(connection, caller)
                 replay(connection, recording)
                 connection.commit()
             else:
-                replay(connection, recording)
+                with freshness.checking_read(connection, caller):
+                    replay(connection, recording)
         value = recording.model.validate_python(recording.body)
         return JSONResponse(recording.model.dump_python(value, mode="json"))
 

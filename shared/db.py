@@ -8,25 +8,27 @@ prepared statement pins an RDS Proxy session.
 
 One engine per Lambda container with a single pooled connection: a sandbox serves one request at a
 time, and RDS Proxy multiplexes the connections of all sandboxes. There is no `pool_pre_ping`
-(a round trip on every checkout): each unit of work's first statement does its job. When that
-statement meets a connection that died while the sandbox was frozen, the connection is discarded
-and the work runs once more on a fresh one (`retry_on_stale_connection`), before anything was
-done. `pool_recycle` stays below the proxy's idle timeout. No engine option here makes the dialect
+(a round trip on every checkout): a connection the server closed while the sandbox was frozen
+has the server's goodbye waiting on its socket, which the checkout reads without a round trip
+(`closed_by_server`), and the pool replaces it. One that dies after checkout fails the unit of
+work's first step, and a write then runs once more on a fresh connection
+(`retry_on_stale_connection`), before anything was done. `pool_recycle` stays below the proxy's
+idle timeout. No engine option here makes the dialect
 issue `SET` (that would pin proxy sessions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+import select
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg.rows import dict_row
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
 from shared.db_connect import install_connect_hook
 from shared.errors import ServiceUnavailableError
@@ -81,10 +83,34 @@ def build_engine(settings: Settings) -> Engine:
         use_native_hstore=False,
     )
     event.listen(engine, "handle_error", _mark_dead_connections)
+    event.listen(engine, "checkout", _discard_if_closed_by_server)
     event.listen(engine, "checkin", _restore_transactions)
     if in_aws:
         install_connect_hook(engine, settings)
     return engine
+
+
+def closed_by_server(dbapi_connection: psycopg.Connection[Any]) -> bool:
+    """Whether the server closed this idle connection, found without a round trip: an idle
+    connection's socket has nothing to read unless the server said goodbye (a FATAL message,
+    then end of file), so a readable one is read without blocking until it is drained or the
+    connection turns out to be gone."""
+    pgconn = dbapi_connection.pgconn
+    try:
+        for _ in range(3):  # at most a goodbye message, then the end of file
+            if not select.select([pgconn.socket], [], [], 0)[0]:
+                return False
+            pgconn.consume_input()
+    except psycopg.OperationalError:
+        return True
+    return pgconn.status == psycopg.pq.ConnStatus.BAD
+
+
+def _discard_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Pool checkout: a connection the server (or RDS Proxy) closed while the sandbox was frozen
+    is replaced before anything is sent on it (the pool retries on DisconnectionError)."""
+    if closed_by_server(dbapi_connection):
+        raise DisconnectionError("closed by the server while idle")
 
 
 def _mark_dead_connections(context: ExceptionContext) -> None:
@@ -131,32 +157,11 @@ def is_database_unavailable(exc: DBAPIError) -> bool:
     return code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
-def use_autocommit(connection: Connection) -> None:
-    """Let each statement on this checked-out connection commit on its own: a read needs no
-    BEGIN and COMMIT around it (two round trips), and a write opens its transaction itself with
-    `begin_with`. The driver's own switch, no SQL: SQLAlchemy's AUTOCOMMIT isolation level would
-    restore the default on the way back to the pool with `SET SESSION CHARACTERISTICS` (a round
-    trip, and a statement that pins RDS Proxy sessions). `_restore_transactions` switches it
-    back when the connection returns to the pool."""
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection is not None:
-        dbapi_connection.autocommit = True
-
-
-def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
-    """Pool check-in (after the reset's rollback): the next checkout gets the driver's default,
-    one transaction per unit of work, whatever the last one used."""
-    if dbapi_connection is None or dbapi_connection.broken:
-        return
-    if dbapi_connection.autocommit:
-        dbapi_connection.autocommit = False
-
-
 @contextmanager
-def _as_database_errors(connection: Connection, statement: str) -> Iterator[None]:
-    """For statements sent to psycopg directly: wrap and classify its errors as SQLAlchemy does
-    for its own (a dead connection is invalidated; the error is a DBAPIError, so the 503 mapping
-    and the stale-connection retry apply)."""
+def as_database_errors(connection: Connection, statement: str) -> Iterator[None]:
+    """For work done on psycopg directly: wrap and classify its errors as SQLAlchemy does for its
+    own statements (a dead connection is invalidated; the error is a DBAPIError, so the 503
+    mapping and the stale-connection retry apply)."""
     try:
         yield
     except psycopg.Error as exc:
@@ -171,48 +176,25 @@ def _as_database_errors(connection: Connection, statement: str) -> Iterator[None
         ) from exc
 
 
-def begin_with(
-    connection: Connection, statement: str, params: Mapping[str, object]
-) -> tuple[Any, ...] | None:
-    """Open a transaction on an autocommit connection (`use_autocommit`) and run its first
-    statement in the same wire round trip; return that statement's first row.
-
-    psycopg would send BEGIN on its own and wait for it: one round trip more on every write. Here
-    `BEGIN; <statement>` travels as one simple query, its parameters bound on the client by
-    psycopg's adapters (`statement` uses `%(name)s` placeholders). SQLAlchemy is told of the
-    transaction (its `begin` sends nothing to this driver), so `commit` and `rollback` work as
-    usual.
-    """
-    connection.begin()
+def use_autocommit(connection: Connection) -> None:
+    """Let each statement on this checked-out connection commit on its own: a read needs no
+    BEGIN and COMMIT around it (two round trips), and a write opens its transaction itself with
+    `begin_with`. The driver's own switch, no SQL: SQLAlchemy's AUTOCOMMIT isolation level would
+    restore the default on the way back to the pool with `SET SESSION CHARACTERISTICS` (a round
+    trip, and a statement that pins RDS Proxy sessions). `_restore_transactions` switches it
+    back when the connection returns to the pool."""
     dbapi_connection = connection.connection.dbapi_connection
-    with (
-        _as_database_errors(connection, statement),
-        psycopg.ClientCursor(dbapi_connection) as cursor,
-    ):
-        cursor.execute(f"BEGIN; {statement}", params)
-        cursor.nextset()
-        return cursor.fetchone()
+    with as_database_errors(connection, "autocommit"):  # a connection lost since checkout
+        dbapi_connection.autocommit = True
 
 
-def fetch_pipelined(
-    connection: Connection, statements: Sequence[tuple[str, Mapping[str, object]]]
-) -> list[list[dict[str, Any]]]:
-    """Run read-only statements (`%(name)s` placeholders) in one wire round trip and return each
-    one's rows as dicts, for rows that go straight into response models. psycopg's pipeline mode
-    sends them all, then one Sync, then reads every result; on an autocommit connection they run
-    in the one implicit transaction the Sync closes, so they also see one snapshot."""
-    dbapi_connection = connection.connection.dbapi_connection
-    with (
-        _as_database_errors(connection, statements[0][0]),
-        ExitStack() as cursors,
-    ):
-        opened = [
-            cursors.enter_context(dbapi_connection.cursor(row_factory=dict_row)) for _ in statements
-        ]
-        with dbapi_connection.pipeline():
-            for cursor, (statement, params) in zip(opened, statements, strict=True):
-                cursor.execute(statement, params)
-        return [cursor.fetchall() for cursor in opened]
+def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
+    """Pool check-in (after the reset's rollback): the next checkout gets the driver's default,
+    one transaction per unit of work, whatever the last one used."""
+    if dbapi_connection is None or dbapi_connection.broken:
+        return
+    if dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 def _connection_died(exc: BaseException) -> bool:

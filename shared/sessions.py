@@ -2,9 +2,9 @@
 `autocommitting` for the route without a device (registration).
 
 Both run on an autocommit connection (`shared.db.use_autocommit`): a read's single query needs no
-BEGIN and COMMIT around it, which would be two more round trips, and a write opens its transaction
-in the same round trip as its first statement, the freshness check, which also locks the device
-row (`shared.freshness`).
+BEGIN and COMMIT around it, which would be two more round trips, and its freshness check shares
+the query's round trip; a write opens its transaction in the same round trip as its first
+statement, the freshness check, which also locks the device row (`shared.freshness`).
 """
 
 from __future__ import annotations
@@ -35,15 +35,22 @@ def autocommitting(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
-def _checked_connection(caller: AuthorizedDevice, *, write: bool) -> Connection:
-    """A pooled connection on which the freshness check has just passed. A dead connection
-    fails the check and is retried once on a fresh one: nothing has been done yet."""
+def _checkout() -> Connection:
+    """A pooled connection in autocommit (one the server closed was replaced at checkout)."""
+    connection = get_engine().connect()
+    use_autocommit(connection)
+    return connection
+
+
+def _checked_for_write(caller: AuthorizedDevice) -> Connection:
+    """A pooled connection whose transaction has just opened with the freshness check. If the
+    connection died after checkout, the check fails and is retried once on a fresh one: nothing
+    has been done yet."""
 
     def attempt() -> Connection:
-        connection = get_engine().connect()
+        connection = _checkout()
         try:
-            use_autocommit(connection)
-            freshness.check(connection, caller, lock=write)
+            freshness.check_write(connection, caller)
         except BaseException:
             connection.close()
             raise
@@ -54,10 +61,15 @@ def _checked_connection(caller: AuthorizedDevice, *, write: bool) -> Connection:
 
 @contextmanager
 def reading(caller: AuthorizedDevice) -> Iterator[Session]:
-    """A read-only request: the freshness check, then the queries, each autocommitted."""
+    """A read-only request: each query autocommitted, the freshness check pipelined with the
+    first one (one round trip for both)."""
     with unavailable_as_503():
-        connection = _checked_connection(caller, write=False)
-        with connection, Session(bind=connection) as session:
+        connection = _checkout()
+        with (
+            connection,
+            freshness.checking_read(connection, caller),
+            Session(bind=connection) as session,
+        ):
             yield session
 
 
@@ -66,7 +78,7 @@ def writing(caller: AuthorizedDevice) -> Iterator[Session]:
     """A writing request: one transaction that starts with the freshness check and the device
     row lock; committed on success, rolled back on any error."""
     with unavailable_as_503():
-        connection = _checked_connection(caller, write=True)
+        connection = _checked_for_write(caller)
         with connection, Session(bind=connection, expire_on_commit=False) as session:
             yield session
             session.flush()

@@ -17,8 +17,8 @@ from sqlalchemy import Table, bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
-from shared.db import fetch_pipelined
 from shared.models import Device
+from shared.round_trips import fetch_pipelined
 from shared.sync_cursor import Position
 
 _DIALECT = PGDialect_psycopg()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 from starlette.testclient import TestClient
 
@@ -150,8 +150,50 @@ def test_a_connection_killed_between_invocations_is_replaced_transparently(
     with count_statements("ProductsFunction") as statements:
         response = _call(client, token, method, path, body)
     assert response.status_code < 300, response.text
-    # The request's first statement, the freshness check (with its BEGIN for a write), met the
-    # dead connection and was sent again on a fresh one, where it then passed.
-    assert statements.count(statements[0]) == 2
-    assert any(is_freshness_check(s) for s in statements)
+    # The dead connection was found at checkout (the server's goodbye waiting on its socket) and
+    # replaced before anything was sent on it.
+    assert statements.count(statements[0]) == 1
+    assert is_freshness_check(statements[0])
     assert gateway.authorizer_invocations == invocations
+
+
+def test_a_write_whose_connection_dies_after_checkout_is_retried_once(
+    cached_client: tuple[TestClient, ApiGateway],
+    engine: Engine,
+    admin_url: str,
+    database_url: str,
+) -> None:
+    """A connection that dies between checkout and the first statement (too late for the
+    checkout probe) fails before anything was done: the write runs once more on a fresh
+    connection, and happens once."""
+    client, _ = cached_client
+    _, token = register(client)
+    assert _call(client, token, "GET", "/v1/products", None).status_code == 200
+    function_engine = get_engine()
+    killed: list[int] = []
+    checkouts: list[object] = []
+
+    def kill_once(dbapi_connection, _record, _proxy) -> None:
+        checkouts.append(dbapi_connection)
+        if not killed:
+            killed.append(_terminate_pooled_connections(admin_url, database_url))
+            while not dbapi_connection.broken:  # until the client sees the socket close
+                try:
+                    dbapi_connection.pgconn.consume_input()
+                except Exception:
+                    break
+
+    event.listen(function_engine, "checkout", kill_once)
+    try:
+        with count_statements("ProductsFunction") as statements:
+            response = _call(client, token, "POST", "/v1/products", {"name": "Rice"})
+    finally:
+        event.remove(function_engine, "checkout", kill_once)
+        engine.dispose()  # the suite's own engine lost its connections too
+    assert killed and killed[0] >= 1
+    assert response.status_code == 201, response.text
+    assert len(checkouts) == 2 and checkouts[0] is not checkouts[1]  # retried on a new one
+    # (the killer's own statements ran on this thread too, hence the filter)
+    assert len([s for s in statements if is_freshness_check(s)]) == 1
+    products = client.get("/v1/products", headers=bearer(token)).json()
+    assert [p["name"] for p in products] == ["Rice"]
