@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.harness import Timing, measure, seed_device, table
+from bench.harness import Timing, measure, seed_device, seed_diary, table
 from infra.local.events import LambdaContext, proxy_event
 
 FILLER_DEVICES = 999
@@ -25,16 +25,9 @@ RUNS = 200
 
 def _seed_measured_device(engine: Engine) -> uuid.UUID:
     with engine.begin() as conn:
-        device_id, product, portion = seed_device(conn)
-        insert = text(
-            "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type, amount,"
-            " unit) SELECT :d, :p, :q, :day, (ARRAY['breakfast','lunch','dinner','snacks'])"
-            "[1 + mod(g, 4)], 40 + g, 'g' FROM generate_series(1, :n) g"
-        )
-        params = {"d": device_id, "p": product, "q": portion}
-        conn.execute(insert, {**params, "day": TARGET_DAY, "n": 20})
-        for back in range(1, 90):
-            conn.execute(insert, {**params, "day": TARGET_DAY - timedelta(days=back), "n": 2})
+        ids = seed_device(conn)
+        seed_diary(conn, ids, TARGET_DAY)
+        device_id = ids[0]
         conn.execute(
             text(
                 "INSERT INTO devices (id, token_hash) SELECT gen_random_uuid(), 'filler'"

@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import create_engine, text
 from starlette.routing import Match
 
-from bench.harness import Timing, seed_device
+from bench.harness import Timing, seed_device, seed_diary
 from bench.network import RTT_MS, added_rtt_ms, delayed_url
 from bench.stack_floor import Recording, floor_handler, recording
 from infra.local.database import REPO_ROOT
@@ -120,16 +120,10 @@ def _handler(function: str) -> Callable[..., Any]:
 def _seed(url: str) -> tuple[uuid.UUID, dict[str, str]]:
     engine = create_engine(url)
     with engine.begin() as conn:
-        device_id, product, portion = seed_device(conn)
-        params = {"d": device_id, "p": product, "q": portion}
-        entries = text(
-            "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type, amount,"
-            " unit) SELECT :d, :p, :q, :day, (ARRAY['breakfast','lunch','dinner','snacks'])"
-            "[1 + mod(g, 4)], 40 + g, 'g' FROM generate_series(1, :n) g RETURNING id"
-        )
-        entry = conn.execute(entries, {**params, "day": DAY, "n": 20}).scalars().first()
-        for back in range(1, 90):
-            conn.execute(entries, {**params, "day": DAY - timedelta(days=back), "n": 2})
+        ids = seed_device(conn)
+        device_id, product, _ = ids
+        params = {"d": device_id}
+        entry = seed_diary(conn, ids, DAY)
         conn.execute(
             text(
                 "WITH made AS (INSERT INTO products (device_id, name) SELECT :d, 'Food ' || g"

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
@@ -59,6 +60,25 @@ def seed_device(conn: Connection) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
         {"d": device_id, "p": product},
     ).scalar_one()
     return device_id, product, portion
+
+
+def seed_diary(
+    conn: Connection, ids: tuple[uuid.UUID, uuid.UUID, uuid.UUID], day: date
+) -> uuid.UUID:
+    """A diary for `seed_device`'s (device, product, portion): 20 entries on `day` over the four
+    meals and 2 on each of the 89 days before; returns the id of one entry on `day`."""
+    device_id, product, portion = ids
+    insert = text(
+        "INSERT INTO food_entries (device_id, product_id, portion_id, day, meal_type, amount,"
+        " unit) SELECT :d, :p, :q, :day, (ARRAY['breakfast','lunch','dinner','snacks'])"
+        "[1 + mod(g, 4)], 40 + g, 'g' FROM generate_series(1, :n) g RETURNING id"
+    )
+    params = {"d": device_id, "p": product, "q": portion}
+    first = conn.execute(insert, {**params, "day": day, "n": 20}).scalars().first()
+    for back in range(1, 90):
+        conn.execute(insert, {**params, "day": day - timedelta(days=back), "n": 2})
+    assert first is not None
+    return first
 
 
 @dataclass

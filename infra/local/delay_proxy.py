@@ -29,17 +29,20 @@ def _wait_until(deadline: float) -> None:
         pass
 
 
-def _pump(source: socket.socket, target: socket.socket, one_way_s: float) -> None:
-    try:
-        while data := source.recv(65536):
-            _wait_until(time.perf_counter() + one_way_s)
-            target.sendall(data)
-    except OSError:
-        pass
-    for sock in (source, target):
+def hang_up(*sockets: socket.socket) -> None:
+    """Shut down and close both ends of a proxied connection (either may already be gone)."""
+    for sock in sockets:
         with suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
         sock.close()
+
+
+def _pump(source: socket.socket, target: socket.socket, one_way_s: float) -> None:
+    with suppress(OSError):
+        while data := source.recv(65536):
+            _wait_until(time.perf_counter() + one_way_s)
+            target.sendall(data)
+    hang_up(source, target)
 
 
 def serve(listener: socket.socket, upstream: str, one_way_s: float) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.models import Base, Device
+from shared.repositories.common import core_rows
 
 
 def upsert_token(session: Session, device_id: uuid.UUID, token_hash: str) -> bool:
@@ -28,8 +30,13 @@ def upsert_token(session: Session, device_id: uuid.UUID, token_hash: str) -> boo
     return session.execute(statement).first() is not None
 
 
-def get(session: Session, device_id: uuid.UUID) -> Device | None:
-    return session.execute(select(Device).where(Device.id == device_id)).scalar_one_or_none()
+def get(session: Session, device_id: uuid.UUID) -> Row[Any] | None:
+    """The device as a plain row (`core_rows`), or None."""
+    rows = core_rows(session, _DEVICE, {"device_id": device_id})
+    return rows[0] if rows else None
+
+
+_DEVICE = select(Device.__table__).where(Device.id == bindparam("device_id"))
 
 
 @cache

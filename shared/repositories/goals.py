@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from shared.models import UserGoal
-from shared.repositories.common import after, guarded_insert, soft_deleting
+from shared.repositories.common import after, core_rows, guarded_insert, soft_deleting
 
 
-def current(session: Session, device_id: uuid.UUID) -> UserGoal | None:
-    statement = select(UserGoal).where(
-        UserGoal.device_id == device_id, UserGoal.deleted_at.is_(None)
-    )
-    return session.scalars(statement).one_or_none()
+def current(session: Session, device_id: uuid.UUID) -> Row[Any] | None:
+    """The live goal as a plain row (`core_rows`), or None."""
+    rows = core_rows(session, _CURRENT, {"device_id": device_id})
+    return rows[0] if rows else None
+
+
+_CURRENT = select(UserGoal.__table__).where(
+    UserGoal.device_id == bindparam("device_id"), UserGoal.deleted_at.is_(None)
+)
 
 
 def replace_live(session: Session, device_id: uuid.UUID, values: dict[str, Any]) -> UserGoal | None:

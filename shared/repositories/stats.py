@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, ProductPortion
@@ -33,7 +33,15 @@ def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:
             numerator.label("numerator"),
             denominator.label("denominator"),
         )
-        .join(ProductPortion, ProductPortion.id == FoodEntry.portion_id)
+        # The portion's device in the join too (an entry's portion is always its device's): the
+        # planner then reads only this device's portions, whatever the others hold.
+        .join(
+            ProductPortion,
+            and_(
+                ProductPortion.id == FoodEntry.portion_id,
+                ProductPortion.device_id == bindparam("device_id"),
+            ),
+        )
         .where(FoodEntry.device_id == bindparam("device_id"), FoodEntry.deleted_at.is_(None))
     )
 

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared import goal_math
@@ -46,7 +47,7 @@ PERCENT_FIELDS = ("protein_percent", "carbs_percent", "fat_percent")
 GRAM_FIELDS = ("protein_grams", "carbs_grams", "fat_grams")
 
 
-def _out(goal: UserGoal) -> GoalOut:
+def _out(goal: UserGoal | Row[Any]) -> GoalOut:
     return GoalOut.model_validate(goal)
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from infra.local.delay_proxy import hang_up
+
 
 class DatabaseProxy:
     def __init__(self, database_url: str, directory: Path):
@@ -61,18 +63,13 @@ class DatabaseProxy:
             threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
 
     def _pump(self, source: socket.socket, target: socket.socket, from_client: bool) -> None:
-        try:
+        with suppress(OSError):
             while data := source.recv(65536):
                 if from_client and self.cut_on_commit and b"commit\x00" in data.lower():
                     self.commits_cut += 1
                     break  # drop the connection instead of forwarding the COMMIT
                 target.sendall(data)
-        except OSError:
-            pass
-        for sock in (source, target):
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+        hang_up(source, target)
 
     def cut(self) -> None:
         """Drop every connection and refuse new ones until `restore`."""
