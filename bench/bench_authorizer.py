@@ -23,7 +23,7 @@ from shared.settings import get_settings
 from shared.tokens import format_token, hash_secret, new_secret
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/products"
-RUNS = 30
+RUNS = 100
 
 
 def _fill_devices(url: str, total: int) -> tuple[str, list[str]]:

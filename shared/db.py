@@ -188,12 +188,17 @@ def use_autocommit(connection: Connection) -> None:
         dbapi_connection.autocommit = True
 
 
-def _restore_transactions(dbapi_connection: Any, _record: Any) -> None:
+def _restore_transactions(dbapi_connection: Any, record: Any) -> None:
     """Pool check-in (after the reset's rollback): the next checkout gets the driver's default,
-    one transaction per unit of work, whatever the last one used."""
+    one transaction per unit of work, whatever the last one used. A connection not back to idle
+    (still in pipeline mode or a transaction after a failure) is not trusted: it is dropped."""
     if dbapi_connection is None or dbapi_connection.broken:
         return
-    if dbapi_connection.autocommit:
+    pgconn = dbapi_connection.pgconn
+    idle = pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if not idle or pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF:
+        record.invalidate()
+    elif dbapi_connection.autocommit:
         dbapi_connection.autocommit = False
 
 

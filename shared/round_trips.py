@@ -69,40 +69,38 @@ def fetch_pipelined(connection: Connection, statements: Sequence[Statement]) -> 
 
 
 @contextmanager
-def deferred(
-    connection: Connection, statement: Statement, on_row: Callable[[tuple[Any, ...] | None], None]
+def pipelined_until_next_statement(
+    connection: Connection,
+    queue: Callable[[psycopg.Connection[Any]], None] = lambda _: None,
+    on_sync: Callable[[], None] = lambda: None,
 ) -> Iterator[None]:
-    """Queue `statement` (a read) without waiting for it; its first row goes to `on_row` once
-    the pipeline is synced: right after the next statement sent on the connection, so both share
-    one round trip, or when the block ends if none was sent. `on_row` may raise to refuse the
-    request; the rows of that next statement are then never used."""
+    """Keep the (autocommit) connection in psycopg's pipeline mode until the next statement
+    SQLAlchemy sends on it has been queued, then send one Sync for everything: what `queue` put
+    first (statements on the driver connection, e.g. `queue_begin`) shares that statement's round
+    trip. `on_sync` runs after the Sync (it may raise to refuse the request: that statement's
+    rows are then never used); if the block sends nothing, the Sync happens at its end."""
     dbapi_connection = connection.connection.dbapi_connection
     pipeline = ExitStack()
-    sql, params = statement
-    with as_database_errors(connection, sql):
+    with as_database_errors(connection, "pipeline"):
         pipeline.enter_context(dbapi_connection.pipeline())
-        cursor = dbapi_connection.cursor()
-        cursor.execute(sql, params)
+        queue(dbapi_connection)
 
-    def settle() -> None:
-        """One Sync for everything queued, then the deferred row to `on_row`."""
+    def sync() -> None:
         del connection.info[_SETTLE]
-        with as_database_errors(connection, sql):
+        with as_database_errors(connection, "pipeline"):
             pipeline.close()
-            row = cursor.fetchone()
-        cursor.close()
-        on_row(row)
+        on_sync()
 
     def after_next_statement(*_: Any) -> None:
         if _SETTLE in connection.info:
-            settle()
+            sync()
 
-    connection.info[_SETTLE] = settle
+    connection.info[_SETTLE] = sync
     event.listen(connection, "after_cursor_execute", after_next_statement)
     try:
         yield
         if _SETTLE in connection.info:
-            settle()
+            sync()
     except BaseException:
         if _SETTLE in connection.info:  # the block failed before sending anything: just leave
             del connection.info[_SETTLE]  # pipeline mode
@@ -111,3 +109,33 @@ def deferred(
         raise
     finally:
         event.remove(connection, "after_cursor_execute", after_next_statement)
+
+
+def queue_begin(dbapi_connection: psycopg.Connection[Any]) -> None:
+    """Queue an explicit BEGIN (for `pipelined_until_next_statement`). psycopg's own BEGIN,
+    outside autocommit, is synced on its own even in pipeline mode, so the connection is in
+    autocommit and the transaction is opened here; COMMIT and ROLLBACK work as usual."""
+    dbapi_connection.execute("BEGIN")
+
+
+@contextmanager
+def deferred(
+    connection: Connection, statement: Statement, on_row: Callable[[tuple[Any, ...] | None], None]
+) -> Iterator[None]:
+    """Queue `statement` (a read) without waiting for it; its first row goes to `on_row` once
+    the pipeline is synced (`pipelined_until_next_statement`), so it shares the round trip of the
+    next statement sent on the connection."""
+    cursors: list[psycopg.Cursor[Any]] = []
+
+    def queue(dbapi_connection: psycopg.Connection[Any]) -> None:
+        cursors.append(dbapi_connection.cursor())
+        cursors[0].execute(*statement)
+
+    def hand_over() -> None:
+        with as_database_errors(connection, statement[0]):
+            row = cursors[0].fetchone()
+        cursors[0].close()
+        on_row(row)
+
+    with pipelined_until_next_statement(connection, queue, hand_over):
+        yield

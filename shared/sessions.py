@@ -1,5 +1,5 @@
 """ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
-`autocommitting` for the route without a device (registration).
+`transaction` for the route without a device (registration).
 
 Both run on an autocommit connection (`shared.db.use_autocommit`): a read's single query needs no
 BEGIN and COMMIT around it, which would be two more round trips, and its freshness check shares
@@ -17,22 +17,29 @@ from sqlalchemy.orm import Session
 
 from shared import freshness
 from shared.db import (
-    autocommit_connection,
     get_engine,
     retry_on_stale_connection,
     unavailable_as_503,
     use_autocommit,
 )
 from shared.freshness import AuthorizedDevice
+from shared.round_trips import pipelined_until_next_statement, queue_begin
 
 
 @contextmanager
-def autocommitting(engine: Engine | None = None) -> Iterator[Session]:
-    """Work without a device whose statements each commit on their own: registration's
-    rate-limit hit and its device upsert are each one atomic statement, so a transaction around
-    them would only add the BEGIN and COMMIT round trips. 503 if the database is down."""
-    with autocommit_connection(engine) as connection, Session(bind=connection) as session:
-        yield session
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work without a device (registration): committed on success, rolled back on
+    error, its BEGIN sent with the first statement (`pipelined_until_next_statement`); 503 if
+    the database is down. One commit, not one per statement: each commit waits for the WAL
+    flush, which costs more than the round trips an autocommitted registration would save."""
+    with unavailable_as_503(), (engine or get_engine()).connect() as connection:
+        use_autocommit(connection)
+        with (
+            pipelined_until_next_statement(connection, queue_begin),
+            Session(bind=connection) as session,
+            session.begin(),
+        ):
+            yield session
 
 
 def _checkout() -> Connection:

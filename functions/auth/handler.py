@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from shared.db import retry_on_stale_connection
 from shared.schemas.devices import DeviceOut, RegisterRequest, RegisterResponse
 from shared.services import devices
-from shared.sessions import autocommitting, reading, writing
+from shared.sessions import reading, transaction, writing
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 from shared.web.dependencies import Caller, SourceIp
@@ -28,11 +28,11 @@ async def register(body: RegisterRequest, ip: SourceIp) -> RegisterResponse:
     """Create the device or give it a fresh token (the old one stops working)."""
 
     def register_once() -> RegisterResponse:
-        with autocommitting() as session:
+        with transaction() as session:
             return devices.register(session, body.device_id, ip, get_settings())
 
-    # Safe to repeat after a dead connection: at most a rate-limit hit was committed, and the
-    # token it would have returned never reached the client.
+    # Safe to repeat after a dead connection: nothing was committed, and the token it would have
+    # returned never reached the client.
     return retry_on_stale_connection(register_once)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from shared.errors import DeviceRevokedError
 from shared.schemas.products import ProductCreate
 from shared.services import products as service
-from shared.sessions import autocommitting
+from shared.sessions import transaction
 from tests.support.api import Device, count_statements, queries_after_freshness
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -226,5 +226,5 @@ def test_wrong_method_is_405(device: Device) -> None:
 def test_write_after_erasure_within_the_cache_period_is_refused(device: Device) -> None:
     """The device dependency trusts the authorizer; the insert guard keeps erased devices empty."""
     assert device.delete("/v1/devices/me").status_code == 204
-    with pytest.raises(DeviceRevokedError), autocommitting() as session:
+    with pytest.raises(DeviceRevokedError), transaction() as session:
         service.create(session, device.id, ProductCreate(name="Ghost"))

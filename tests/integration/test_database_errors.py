@@ -12,7 +12,7 @@ from sqlalchemy import text
 from infra.local.events import LambdaContext, proxy_event
 from shared.db import build_engine
 from shared.errors import ServiceUnavailableError
-from shared.sessions import autocommitting
+from shared.sessions import transaction
 from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 
@@ -24,7 +24,7 @@ def unreachable_engine():
 
 
 def test_a_session_maps_unreachable_database_to_503() -> None:
-    with pytest.raises(ServiceUnavailableError) as info, autocommitting(unreachable_engine()) as s:
+    with pytest.raises(ServiceUnavailableError) as info, transaction(unreachable_engine()) as s:
         s.execute(text("SELECT 1"))
     assert info.value.status_code == 503
     assert int(info.value.headers["Retry-After"]) > 0
@@ -36,7 +36,7 @@ def test_http_answer_is_json_503_with_retry_after() -> None:
 
     @router.get("/probe")
     async def probe() -> dict[str, int]:
-        with autocommitting(engine) as session:
+        with transaction(engine) as session:
             return {"one": session.execute(text("SELECT 1")).scalar_one()}
 
     handler = create_lambda_handler(create_app(router, title="probe"))
