@@ -33,7 +33,7 @@ _READ_CHECK = (
 )
 # The same check for a write, which also takes the row lock (an UPDATE of non-key columns locks
 # like FOR NO KEY UPDATE) and opens the request's change sequence number for sync. It is the
-# transaction's first statement and travels with its BEGIN (`shared.db.begin_with`).
+# transaction's first statement and travels with its BEGIN (`shared.round_trips.begin_with`).
 _WRITE_CHECK = (
     "UPDATE devices SET change_seq = change_seq + 1 WHERE id = %(device_id)s"
     " RETURNING revoked_at IS NOT NULL AS revoked, token_generation"

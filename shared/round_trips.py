@@ -26,23 +26,20 @@ _SETTLE = "countonme.settle_pipeline"
 def begin_with(
     connection: Connection, statement: str, params: Mapping[str, object]
 ) -> tuple[Any, ...] | None:
-    """Open a transaction and run its first statement in the same wire round trip; return that
-    statement's first row.
+    """Open a transaction and run its first statement (`%(name)s` placeholders) in the same wire
+    round trip; return that statement's first row.
 
     psycopg would send BEGIN on its own and wait for it: one round trip more on every write. Here
-    `BEGIN; <statement>` travels as one simple query, its parameters bound on the client by
-    psycopg's adapters (`statement` uses `%(name)s` placeholders). SQLAlchemy is told of the
-    transaction (its `begin` sends nothing to this driver), so `commit` and `rollback` work as
-    usual.
+    BEGIN (`queue_begin`) and the statement go in one pipeline with one Sync. SQLAlchemy is told
+    of the transaction (its `begin` sends nothing to this driver), so `commit` and `rollback`
+    work as usual.
     """
     connection.begin()
     dbapi_connection = connection.connection.dbapi_connection
-    with (
-        as_database_errors(connection, statement),
-        psycopg.ClientCursor(dbapi_connection) as cursor,
-    ):
-        cursor.execute(f"BEGIN; {statement}", params)
-        cursor.nextset()
+    with as_database_errors(connection, statement), dbapi_connection.cursor() as cursor:
+        with dbapi_connection.pipeline():
+            queue_begin(dbapi_connection)
+            cursor.execute(statement, params)
         return cursor.fetchone()
 
 

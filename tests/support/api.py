@@ -90,10 +90,10 @@ def count_statements(function: str) -> Iterator[list[str]]:
 
 
 def is_freshness_check(statement: str) -> bool:
-    """The first statement of a read (a SELECT) or of a write (the change-sequence UPDATE, sent
-    together with the transaction's BEGIN)."""
+    """The first statement of a read (a SELECT) or of a write (the change-sequence UPDATE, right
+    after the transaction's BEGIN, in the same round trip)."""
     return statement.startswith(
-        ("SELECT revoked_at IS NOT NULL", "BEGIN; UPDATE devices SET change_seq = change_seq + 1")
+        ("SELECT revoked_at IS NOT NULL", "UPDATE devices SET change_seq = change_seq + 1")
     )
 
 
