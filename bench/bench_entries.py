@@ -7,16 +7,22 @@ before it), so the ratio shows what the table's size costs; it should stay near 
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Callable
-from contextlib import redirect_stdout
 from datetime import date, timedelta
 
 from sqlalchemy import Engine, create_engine, text
 
-from bench.harness import Timing, measure, seed_device, seed_diary, table
-from infra.local.events import LambdaContext, proxy_event
+from bench.harness import (
+    Timing,
+    authorizer_context,
+    call_handler,
+    measure,
+    seed_device,
+    seed_diary,
+    table,
+)
+from infra.local.events import proxy_event
 
 FILLER_DEVICES = 999
 TARGET_DAY = date(2026, 6, 30)
@@ -81,15 +87,9 @@ def _invoker(device_id: uuid.UUID) -> Callable[[str, str, dict[str, str]], None]
             path,
             resource=resource,
             query=list(query.items()),
-            authorizer={
-                "principalId": str(device_id),
-                "device_id": str(device_id),
-                "token_generation": "1",
-            },
+            authorizer=authorizer_context(device_id),
         )
-        with redirect_stdout(io.StringIO()):
-            result = lambda_handler(event, LambdaContext(function_name="EntriesFunction"))
-        assert result["statusCode"] == 200, result
+        call_handler(lambda_handler, event)
 
     return invoke
 

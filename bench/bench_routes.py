@@ -23,7 +23,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import create_engine, text
 from starlette.routing import Match
 
-from bench.harness import Timing, seed_device, seed_diary
+from bench.harness import Timing, authorizer_context, call_handler, seed_device, seed_diary
 from bench.network import RTT_MS, added_rtt_ms, delayed_url
 from bench.stack_floor import Recording, floor_handler, recording
 from infra.local.database import REPO_ROOT
@@ -98,19 +98,8 @@ def _event(case: Case, device_id: uuid.UUID, path: str | None = None) -> dict[st
         query=list(case.query.items()),
         headers=[("Content-Type", "application/json")] if body else [],
         body=body,
-        authorizer={
-            "principalId": str(device_id),
-            "device_id": str(device_id),
-            "token_generation": "1",
-        },
+        authorizer=authorizer_context(device_id),
     )
-
-
-def _call(handler: Callable[..., Any], event: dict[str, Any]) -> dict[str, Any]:
-    with redirect_stdout(io.StringIO()):
-        result = handler(event, LambdaContext(function_name="bench"))
-    assert result["statusCode"] == 200, result
-    return result
 
 
 def _handler(function: str) -> Callable[..., Any]:
@@ -159,10 +148,10 @@ def _seed(url: str) -> tuple[uuid.UUID, dict[str, str]]:
 
 def _record(case: Case, device_id: uuid.UUID) -> Recording:
     handler, event = _handler(case.function), _event(case, device_id)
-    _call(handler, event)  # warm: compiled statements, pooled connection
+    call_handler(handler, event)  # warm: compiled statements, pooled connection
     recorded = Recording(device_id, _response_model(case), writes=case.method != "GET")
     with recording(recorded):
-        recorded.body = json.loads(_call(handler, event)["body"])
+        recorded.body = json.loads(call_handler(handler, event)["body"])
     return recorded
 
 
@@ -201,10 +190,10 @@ def _measure(cases: list[Case], device_id: uuid.UUID, recordings: dict[str, Reco
         handler, event = _handler(case.function), _event(case, device_id)
         floor_event = _event(case, device_id, path=f"/floor/{case.name}")
         ours, base = _interleaved(
-            partial(_call, handler, event), partial(_call, floor, floor_event)
+            partial(call_handler, handler, event), partial(call_handler, floor, floor_event)
         )
         with count_driver("MainThread") as counts:
-            _call(handler, event)
+            call_handler(handler, event)
         rows.append((case, ours, base, counts.round_trips))
     return rows
 

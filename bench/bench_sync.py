@@ -4,16 +4,14 @@ page of 200 entries as the baseline."""
 
 from __future__ import annotations
 
-import io
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from contextlib import redirect_stdout
 
 from sqlalchemy import create_engine, text
 
-from bench.harness import measure, seed_device, table
-from infra.local.events import LambdaContext, proxy_event
+from bench.harness import authorizer_context, call_handler, measure, seed_device, table
+from infra.local.events import proxy_event
 
 ENTRIES = 10_000
 RUNS = 15
@@ -45,16 +43,9 @@ def _invoker(device_id: uuid.UUID) -> Callable[[str, list[tuple[str, str]]], int
             path,
             resource=path,
             query=query,
-            authorizer={
-                "principalId": str(device_id),
-                "device_id": str(device_id),
-                "token_generation": "1",
-            },
+            authorizer=authorizer_context(device_id),
         )
-        with redirect_stdout(io.StringIO()):
-            result = lambda_handler(event, LambdaContext(function_name="SyncFunction"))
-        assert result["statusCode"] == 200, result
-        return len(result["body"])
+        return len(call_handler(lambda_handler, event)["body"])
 
     return invoke
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
+from infra.local.events import LambdaContext
 from shared.db import driver_url
 
 BENCH_DATABASE = "countonme_bench"
@@ -79,6 +83,19 @@ def seed_diary(
         conn.execute(insert, {**params, "day": day - timedelta(days=back), "n": 2})
     assert first is not None
     return first
+
+
+def authorizer_context(device_id: uuid.UUID) -> dict[str, str]:
+    """What the authorizer puts in the event for a seeded device (token generation 1)."""
+    return {"principalId": str(device_id), "device_id": str(device_id), "token_generation": "1"}
+
+
+def call_handler(handler: Callable[..., Any], event: dict[str, Any]) -> dict[str, Any]:
+    """One invocation, its printed EMF metrics swallowed; it must answer 200."""
+    with redirect_stdout(io.StringIO()):
+        result = handler(event, LambdaContext(function_name="bench"))
+    assert result["statusCode"] == 200, result
+    return result
 
 
 @dataclass
