@@ -19,8 +19,8 @@ from sqlalchemy.pool import NullPool
 
 from bench.harness import Timing, measure, table
 from infra.local.events import LambdaContext, proxy_event, token_authorizer_event
-from shared.settings import get_settings
-from shared.tokens import format_token, hash_secret, new_secret
+from shared.auth.tokens import format_token, hash_secret, new_secret
+from shared.runtime.settings import get_settings
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:api/prod/GET/v1/products"
 RUNS = 100

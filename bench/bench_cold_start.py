@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from bench.harness import seed_device
 from bench.network import with_driver
 from infra.local.database import REPO_ROOT
-from shared.tokens import format_token, hash_secret, new_secret
+from shared.auth.tokens import format_token, hash_secret, new_secret
 
 BASELINE_COMMIT = "12436de5c77e004698da288559f072bbdfec405e"
 RUNS = 5

@@ -18,14 +18,14 @@ from sqlalchemy.pool import NullPool
 
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
 from infra.local.events import LambdaContext
-from shared.db import driver_url
+from shared.db.engine import driver_url
 
 BENCH_DATABASE = "countonme_bench"
 
 
 def prepare_database() -> str:
     """A freshly migrated benchmark database (DATABASE_URL's server, else an embedded one)."""
-    from shared.migrations_runner import upgrade_database
+    from functions.migrate.runner import upgrade_database
 
     configured = os.environ.get("BENCH_DATABASE_URL")
     if configured:

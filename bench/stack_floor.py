@@ -5,8 +5,8 @@ through the same response model. What a real route adds on top (ORM, services, v
 input, building the response from rows) is what the benchmark's ratio measures.
 
 A recording is taken from one warm invocation of the real route: the statements SQLAlchemy sent
-(text and parameters, as the driver got them), the batches sent pipelined (the sync feed's
-lists, `shared.db.fetch_pipelined`, replayed the same way), whether the route wrote (then its
+(text and parameters, as the driver got them), the batches sent pipelined (the sync feed's lists,
+`shared.db.pipeline.fetch_pipelined`, replayed the same way), whether the route wrote (then its
 first statement is the freshness check with its BEGIN; a read's check shares its first query's
 round trip, as in the real routes), the response body and model.
 """
@@ -24,11 +24,11 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 
-from shared import freshness
-from shared.db import autocommit_connection, get_engine
-from shared.freshness import AuthorizedDevice
+from shared.db import freshness
+from shared.db.engine import autocommit_connection, get_engine
+from shared.db.freshness import AuthorizedDevice
+from shared.db.pipeline import fetch_pipelined
 from shared.repositories import sync as sync_repository
-from shared.round_trips import fetch_pipelined
 from shared.web.app_factory import create_app, create_lambda_handler
 
 

@@ -1,6 +1,6 @@
 """Alembic environment: runs migrations on a connection handed in, or on DATABASE_URL.
 
-`shared.migrations_runner` passes its own connection (holding the advisory lock) through
+`functions.migrate.runner` passes its own connection (holding the advisory lock) through
 `config.attributes["connection"]`; the CLI path builds an engine from the settings. No `fileConfig`:
 the application's loggers keep their configuration.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
-from shared.db import driver_url
+from shared.db.engine import driver_url
 from shared.models import Base
-from shared.settings import get_settings
+from shared.runtime.settings import get_settings
 
 target_metadata = Base.metadata
 

@@ -17,12 +17,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 from starlette.testclient import TestClient
 
+from functions.migrate.runner import upgrade_database
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import driver_url
-from shared.migrations_runner import upgrade_database
+from shared.db.engine import driver_url
 from tests.support.api import Device
 
 TEST_DATABASE = "countonme_test"

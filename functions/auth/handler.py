@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from shared.db import retry_on_stale_connection
+from shared.db.engine import retry_on_stale_connection
+from shared.db.units_of_work import reading, transaction, writing
+from shared.runtime.settings import get_settings
 from shared.schemas.devices import DeviceOut, RegisterRequest, RegisterResponse
 from shared.services import devices
-from shared.sessions import reading, transaction, writing
-from shared.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 from shared.web.dependencies import Caller, SourceIp
 

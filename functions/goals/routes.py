@@ -7,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
+from shared.db.units_of_work import reading, require_fresh, writing
 from shared.schemas.goals import (
     CalculatedGoalCreate,
     CalculateRequest,
@@ -16,7 +17,6 @@ from shared.schemas.goals import (
     ManualGoalCreate,
 )
 from shared.services import goals
-from shared.sessions import reading, require_fresh, writing
 from shared.web.dependencies import Caller
 from shared.web.responses import created_or_found
 

@@ -21,10 +21,10 @@ from sqlalchemy import Engine, text
 
 from functions.migrate.app_role import ensure_app_role
 from functions.migrate.cfn_response import FAILED, SUCCESS, CfnResponder
-from shared.db import build_engine
-from shared.migrations_runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
-from shared.observability import instrument_handler, logger, metrics
-from shared.settings import get_settings
+from functions.migrate.runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
+from shared.db.engine import build_engine
+from shared.runtime.observability import instrument_handler, logger, metrics
+from shared.runtime.settings import get_settings
 
 PHYSICAL_ID = "countonme-db-migrations"
 # pg_advisory_lock key shared by every migrate invocation ("CountOnM" as a 64-bit integer).

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from shared.db.units_of_work import reading, writing
 from shared.schemas.catalog import CatalogProductDetail, CatalogProductOut
 from shared.schemas.fields import Name
 from shared.schemas.products import (
@@ -20,7 +21,6 @@ from shared.schemas.products import (
     SearchItem,
 )
 from shared.services import catalog, portions, products
-from shared.sessions import reading, writing
 from shared.web.dependencies import Caller
 from shared.web.params import Offset
 from shared.web.responses import created_or_found

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from shared.db.units_of_work import reading
+from shared.domain.sync_cursor import MAX_CURSOR_LENGTH
 from shared.schemas.sync import DataExport, SyncPage
 from shared.services import sync
-from shared.sessions import reading
-from shared.sync_cursor import MAX_CURSOR_LENGTH
 from shared.web.dependencies import Caller
 
 router = APIRouter(prefix="/v1", tags=["sync"])

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from shared.db.units_of_work import reading, writing
 from shared.schemas.fields import Day
 from shared.schemas.weights import WeightCreate, WeightOut, WeightPatch, WeightStats
 from shared.services import weights
-from shared.sessions import reading, writing
 from shared.web.dependencies import Caller
 from shared.web.responses import created_or_found
 

@@ -1,4 +1,4 @@
-"""Writes `shared/certs/amazon-trust-services.pem`, the CA bundle the functions verify RDS Proxy
+"""Writes `shared/db/certs/amazon-trust-services.pem`, the CA bundle the functions verify RDS Proxy
 against (`sslmode=verify-full`): RDS Proxy presents an AWS Certificate Manager certificate, which
 chains to the Amazon Trust Services roots. The roots are copied from certifi's Mozilla bundle, so
 the file is reproducible (`python -m infra.build.trust_bundle`; a test checks it is current).
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import certifi
 
-BUNDLE = Path(__file__).resolve().parents[2] / "shared" / "certs" / "amazon-trust-services.pem"
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE = ROOT / "shared" / "db" / "certs" / "amazon-trust-services.pem"
 ROOT_LABELS = (
     "Amazon Root CA 1",
     "Amazon Root CA 2",

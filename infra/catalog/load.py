@@ -30,7 +30,7 @@ from sqlalchemy import Connection, create_engine, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.pool import NullPool
 
-from shared.db import driver_url
+from shared.db.engine import driver_url
 from shared.models import CatalogPortion, CatalogProduct
 from shared.schemas.decimals import NonNegativeAmount, PositiveAmount
 from shared.schemas.fields import Unit

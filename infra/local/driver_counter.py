@@ -5,11 +5,11 @@ server (there must be none: a named prepared statement pins an RDS Proxy session
 
 SQLAlchemy's cursor events miss what the driver sends by itself (psycopg opens each transaction
 with its own BEGIN and commits outside any cursor), so the counts are taken by wrapping psycopg's
-own send and wait steps; in pipeline mode (`shared.db.fetch_pipelined`) a round trip is one Sync,
-however many statements it closes. Only threads whose name starts with the given prefix are
-counted: the emulator names each function's sandbox threads after the function, so the
-authorizer's lookup is not counted against a route. Used by the api tests (statement and
-round-trip budgets) and the benchmarks; never imported by Lambda code.
+own send and wait steps; in pipeline mode (`shared.db.pipeline.fetch_pipelined`) a round trip is
+one Sync, however many statements it closes. Only threads whose name starts with the given prefix
+are counted: the emulator names each function's sandbox threads after the function, so the
+authorizer's lookup is not counted against a route. Used by the api tests (statement and round-trip
+budgets) and the benchmarks; never imported by Lambda code.
 """
 
 from __future__ import annotations

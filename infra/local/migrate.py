@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functions.migrate.runner import upgrade_database
 from infra.local.database import local_database_url
-from shared.migrations_runner import upgrade_database
-from shared.settings import redact_url
+from shared.runtime.settings import redact_url
 
 
 def main() -> None:

@@ -11,14 +11,14 @@ import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
+from functions.migrate.runner import upgrade_database
 from infra.catalog.load import DEFAULT_FILE, catalog_is_empty, load_file
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, local_database_url
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import driver_url
-from shared.migrations_runner import upgrade_database
-from shared.settings import redact_url
+from shared.db.engine import driver_url
+from shared.runtime.settings import redact_url
 
 DEFAULT_HOST = "127.0.0.1"
 # Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes.

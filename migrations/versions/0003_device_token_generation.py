@@ -2,7 +2,7 @@
 
 Each registration of an existing device bumps `token_generation`; the authorizer puts the
 generation it verified into its (cached) context, and every function compares it with the
-stored one in its first statement (see `shared/freshness.py`).
+stored one in its first statement (see `shared/db/freshness.py`).
 
 Revision ID: 0003
 Revises: 0002

@@ -3,7 +3,7 @@
 `updated_at` is the writing transaction's start time, so a transaction that started earlier can
 commit after a reader has moved past its timestamp, and a cursor on `updated_at` would skip its
 rows forever. Instead every write request bumps `devices.change_seq` in its first statement,
-which also holds the device row's lock until commit (`shared/freshness.py`), and a trigger stamps
+which also holds the device row's lock until commit (`shared/db/freshness.py`), and a trigger stamps
 each row it inserts or updates with that number. One device's writes are serialised by the lock,
 so sequence order is commit order: once a reader sees sequence N committed, nothing at or below N
 can still appear. The sync cursor is a position `(change_seq, id)` per list.

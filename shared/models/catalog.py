@@ -20,8 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.domain.units import UNITS
 from shared.models.base import Base, in_list, timestamp, uuid_pk
-from shared.units import UNITS
 
 # Weighted English document for full-text search: display name first, then brand, then category.
 # A stored generated column (not an expression index) so queries and the index share one definition.

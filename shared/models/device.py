@@ -24,11 +24,11 @@ class Device(Base):
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     token_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Bumped by every re-registration: a token is current only with the generation it was
-    # verified at (the authorizer's cached context carries it; see shared/freshness.py).
+    # verified at (the authorizer's cached context carries it; see shared/db/freshness.py).
     token_generation: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="1")
     created_at: Mapped[datetime] = timestamp()
     last_seen_at: Mapped[datetime | None] = timestamp(nullable=True)
     revoked_at: Mapped[datetime | None] = timestamp(nullable=True)
     # Bumped by every write request's first statement, under the row lock; rows written in that
-    # request are stamped with it (see migration 0004 and shared/freshness.py).
+    # request are stamped with it (see migration 0004 and shared/db/freshness.py).
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")

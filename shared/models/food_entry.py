@@ -10,8 +10,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKeyConstraint, Index, Numer
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.domain.units import UNITS
 from shared.models.base import LIVE, MEAL_TYPES, Base, DeviceOwned, in_list, uuid_pk
-from shared.units import UNITS
 
 
 class FoodEntry(DeviceOwned, Base):

@@ -18,8 +18,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.domain.units import UNITS
 from shared.models.base import LIVE, Base, DeviceOwned, in_list, uuid_pk
-from shared.units import UNITS
 
 
 class Product(DeviceOwned, Base):

@@ -25,8 +25,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from shared.db import violated_constraint
-from shared.errors import AppError, NotFoundError
+from shared.db.engine import violated_constraint
+from shared.domain.errors import AppError, NotFoundError
 from shared.models import Base, Device
 
 RowT = TypeVar("RowT", bound=Base)

@@ -1,6 +1,6 @@
 """Portions of one device's products.
 
-Callers hold the device row lock (every write request takes it first, `shared.freshness`), so
+Callers hold the device row lock (every write request takes it first, `shared.db.freshness`), so
 the state read here is current: under READ COMMITTED each statement after the lock sees every
 write committed before it, and no other write of this device can interleave.
 """

@@ -1,5 +1,5 @@
 """What changed in one device's data, in feed order, and all of its live rows: every list in one
-wire round trip (`shared.db.fetch_pipelined`), rows as dicts for the response models.
+wire round trip (`shared.db.pipeline.fetch_pipelined`), rows as dicts for the response models.
 
 The statements are compiled once per table (SQLAlchemy Core, psycopg's placeholders) and only
 bound per request; a list without a position starts before every row (change_seq is never
@@ -17,9 +17,9 @@ from sqlalchemy import Table, bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
+from shared.db.pipeline import fetch_pipelined
+from shared.domain.sync_cursor import Position
 from shared.models import Device
-from shared.round_trips import fetch_pipelined
-from shared.sync_cursor import Position
 
 _DIALECT = PGDialect_psycopg()
 _BEFORE_EVERYTHING = Position(-1, uuid.UUID(int=0))

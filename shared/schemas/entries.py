@@ -9,8 +9,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, PlainSerializer
 
+from shared.domain.nutrition import MacroTotals
 from shared.models.base import MEAL_TYPES
-from shared.nutrition import MacroTotals
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import PositiveAmount, plain
 from shared.schemas.fields import Day, PatchModel, Unit

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, StringConstraints, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.domain.units import UNITS
 from shared.schemas.common import RequestModel
-from shared.units import UNITS
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

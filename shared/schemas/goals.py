@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from shared import goal_math
+from shared.domain import goal_math
 from shared.models.goal import ACTIVITY_LEVELS, GENDERS, WEIGHT_CHANGE_PACES, WEIGHT_GOAL_TYPES
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import decimal_type

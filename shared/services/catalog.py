@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.errors import NotFoundError
+from shared.domain.errors import NotFoundError
+from shared.domain.nutrition import per_100_factor
 from shared.models import CatalogPortion, CatalogProduct
-from shared.nutrition import per_100_factor
 from shared.repositories import catalog, search
 from shared.schemas.catalog import CatalogPortionOut, CatalogProductDetail, CatalogProductOut
 from shared.schemas.products import SearchItem, per_100

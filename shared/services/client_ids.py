@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError, DeviceRevokedError
+from shared.domain.errors import ConflictError, DeviceRevokedError
 from shared.models import Base
 from shared.services.outcomes import Created
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from shared.errors import UnprocessableError
+from shared.domain.errors import UnprocessableError
 
 MAX_RANGE_DAYS = 366
 

@@ -6,20 +6,19 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from shared import rate_limit
-from shared.errors import DeviceRevokedError, InvalidTokenError, RateLimitedError
-from shared.observability import metrics
-from shared.repositories import devices
+from shared.auth.tokens import format_token, hash_secret, new_secret
+from shared.domain.errors import DeviceRevokedError, InvalidTokenError, RateLimitedError
+from shared.repositories import devices, rate_limits
+from shared.runtime.observability import metrics
+from shared.runtime.settings import Settings
 from shared.schemas.devices import DeviceOut, RegisterResponse
-from shared.settings import Settings
-from shared.tokens import format_token, hash_secret, new_secret
 
 
 def register(
     session: Session, device_id: uuid.UUID, source_ip: str, settings: Settings
 ) -> RegisterResponse:
     """Create the device, or re-key an existing one (its data stay); a revoked device is 403."""
-    retry_after = rate_limit.take(
+    retry_after = rate_limits.take(
         session,
         f"register:{source_ip}",
         limit=settings.register_rate_limit,

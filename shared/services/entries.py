@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.errors import NotFoundError, UnprocessableError
+from shared.domain.errors import NotFoundError, UnprocessableError
+from shared.domain.units import can_convert
 from shared.models import FoodEntry
 from shared.repositories import entries
 from shared.repositories.common import (
@@ -22,7 +23,6 @@ from shared.repositories.common import (
 from shared.schemas.entries import EntryCreate, EntryOut, EntryPatch
 from shared.services.client_ids import insert_or_replay, replayed
 from shared.services.outcomes import Created
-from shared.units import can_convert
 
 ID_TAKEN = "A food entry with this id already exists."
 PRODUCT_OR_PORTION_NOT_FOUND = "Product or portion not found"

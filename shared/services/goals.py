@@ -1,7 +1,7 @@
 """Goals: the calculator, creating a goal (which retires the previous one), reading, patching.
 
 One live goal per device. Every write request starts by locking the device row (its freshness
-check, `shared.freshness`); a create then retires the live goal and inserts the new one in the
+check, `shared.db.freshness`); a create then retires the live goal and inserts the new one in the
 same statement. The lock, not the partial unique index `uq_user_goals_one_live`, is the arbiter:
 with the index alone the second of two concurrent creates would fail on the index and need a
 retry loop, whereas behind the lock it simply waits, then (READ COMMITTED gives each statement a
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared import goal_math
+from shared.domain import goal_math
 from shared.models import UserGoal
 from shared.repositories import goals
 from shared.repositories.common import (

@@ -1,6 +1,6 @@
 """Portions and the invariant that a product with live portions has exactly one live default.
 
-Every write request holds the device row lock (`shared.freshness`), so one device's portion
+Every write request holds the device row lock (`shared.db.freshness`), so one device's portion
 changes are serialised and each reads the portions as they are now. A default switch clears the
 previous default and sets the new one in one statement (the clearing runs first, in a CTE), and
 the partial unique index stays as the last guard.
@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import Row, func
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError, NotFoundError
+from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.units import can_convert
 from shared.models import ProductPortion
 from shared.repositories import portions
 from shared.repositories.common import changed_fields, get_owned, require_live, update_returning
 from shared.schemas.products import PortionCreate, PortionOut, PortionPatch
 from shared.services.client_ids import insert_or_replay, replayed
 from shared.services.outcomes import Created
-from shared.units import can_convert
 
 ID_TAKEN = "A portion with this id already exists."
 NOT_FOUND = "Portion not found"

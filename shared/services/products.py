@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError, DeviceRevokedError
+from shared.domain.errors import ConflictError, DeviceRevokedError
 from shared.models import Product
 from shared.repositories import products
 from shared.repositories.common import (

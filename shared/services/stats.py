@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.nutrition import MacroTotals
+from shared.domain.nutrition import MacroTotals
 from shared.repositories import stats
 from shared.schemas.entries import DailyPoint, DailyStats, DayStats, MacroTotalsOut
 from shared.services.day_range import days_between

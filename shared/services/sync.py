@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from shared.domain.sync_cursor import LISTS, Position, decode, encode
 from shared.models import Base, BodyWeight, FoodEntry, Product, ProductPortion, UserGoal
 from shared.repositories import sync
 from shared.schemas.entries import EntryOut
@@ -32,7 +33,6 @@ from shared.schemas.sync import (
     SyncPage,
 )
 from shared.schemas.weights import WeightOut
-from shared.sync_cursor import LISTS, Position, decode, encode
 
 # list name -> (table, sync item, export item)
 FEEDS: dict[str, tuple[type[Base], type[BaseModel], type[BaseModel]]] = {

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.errors import ConflictError
+from shared.domain.errors import ConflictError
 from shared.models import BodyWeight
 from shared.repositories import weights
 from shared.repositories.common import (

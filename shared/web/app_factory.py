@@ -1,11 +1,11 @@
 """Builds a function's FastAPI app from its routers and wraps it as a Lambda handler.
 
 Mangum runs with `lifespan="off"`: it would otherwise run the startup/shutdown cycle on every
-invocation. The engine is created per container (see `shared.db`), never in a lifespan. The docs
-routes are off in Lambda; the local emulator serves the merged OpenAPI of all functions instead.
-Each handler registers its SnapStart hooks (`shared.snapstart`): the priming request goes to one
-of the app's own routes without an authorizer context, so it is refused with a 401 before any
-database work, through routing, dependencies and the error handlers.
+invocation. The engine is created per container (see `shared.db.engine`), never in a lifespan. The
+docs routes are off in Lambda; the local emulator serves the merged OpenAPI of all functions
+instead. Each handler registers its SnapStart hooks (`shared.runtime.snapstart`): the priming
+request goes to one of the app's own routes without an authorizer context, so it is refused with a
+401 before any database work, through routing, dependencies and the error handlers.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from mangum import Mangum
 
-from shared import snapstart
-from shared.observability import LambdaHandler, instrument_handler
+from shared.runtime import snapstart
+from shared.runtime.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard
 from shared.web.openapi_statuses import document_error_statuses

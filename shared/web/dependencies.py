@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from shared.errors import InvalidTokenError
-from shared.freshness import AuthorizedDevice
+from shared.db.freshness import AuthorizedDevice
+from shared.domain.errors import InvalidTokenError
 
 
 def lambda_event(request: Request) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.db import is_database_unavailable, unavailable_error
-from shared.errors import AppError
-from shared.observability import logger
+from shared.db.engine import is_database_unavailable, unavailable_error
+from shared.domain.errors import AppError
+from shared.runtime.observability import logger
 
 _HTTP_CODES = {
     400: "BAD_REQUEST",

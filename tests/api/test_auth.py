@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-import shared.db
+import shared.db.engine
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway, HttpRequest
 from infra.local.template import load_template, parse_api
-from shared.db import build_engine
-from shared.settings import get_settings
+from shared.db.engine import build_engine
+from shared.runtime.settings import get_settings
 from tests.support.api import bearer, register
 
 INVALID = {"detail": "Invalid token", "code": "INVALID_TOKEN"}
@@ -282,7 +282,7 @@ def test_database_outage_in_authorizer_is_503_not_401(
     unreachable = build_engine(
         get_settings().__class__(database_url="postgresql://x@/none?host=/nonexistent")
     )
-    monkeypatch.setattr(shared.db, "get_engine", lambda: unreachable)
+    monkeypatch.setattr(shared.db.engine, "get_engine", lambda: unreachable)
     response = client.get("/v1/devices/me", headers=bearer(token))
     assert response.status_code == 503
     assert response.json()["code"] == "SERVICE_UNAVAILABLE"

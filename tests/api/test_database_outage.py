@@ -17,8 +17,8 @@ from starlette.testclient import TestClient
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import build_engine
-from shared.settings import get_settings
+from shared.db.engine import build_engine
+from shared.runtime.settings import get_settings
 from tests.support.api import MANUAL_GOAL, Device
 from tests.support.db_proxy import DatabaseProxy
 from tests.support.engines import use_engine

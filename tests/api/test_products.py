@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import Engine, text
 
-from shared.errors import DeviceRevokedError
+from shared.db.units_of_work import transaction
+from shared.domain.errors import DeviceRevokedError
 from shared.schemas.products import ProductCreate
 from shared.services import products as service
-from shared.sessions import transaction
 from tests.support.api import Device, count_statements, queries_after_freshness
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -17,7 +17,7 @@ from infra.local.sample_events import (
     sample_events,
 )
 from infra.local.template import load_template, parse_api
-from shared.tokens import hash_secret
+from shared.auth.tokens import hash_secret
 
 
 def test_event_files_match_their_generator() -> None:

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-import shared.db
-from shared.db import build_engine
-from shared.settings import get_settings
+import shared.db.engine
+from shared.db.engine import build_engine
+from shared.runtime.settings import get_settings
 from tests.api.test_statement_budgets import ROUTES, _fill, scenario  # noqa: F401 (fixture)
 from tests.support.api import Device, bearer
 
@@ -57,7 +57,7 @@ def test_no_secret_in_any_log_line_and_no_sql_in_any_body(
         get_settings().__class__(database_url="postgresql://x@/none?host=/nonexistent")
     )
     with monkeypatch.context() as patched:
-        patched.setattr(shared.db, "get_engine", lambda: unreachable)
+        patched.setattr(shared.db.engine, "get_engine", lambda: unreachable)
         call("GET", "/v1/products", token=other["device_token"])  # 503
     call("DELETE", "/v1/devices/me", token=other["device_token"])
     call("GET", "/v1/products", token=other["device_token"])  # revoked: 403

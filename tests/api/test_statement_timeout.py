@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import build_engine
-from shared.settings import get_settings
+from shared.db.engine import build_engine
+from shared.runtime.settings import get_settings
 from tests.support.api import Device
 from tests.support.engines import use_engine
 
@@ -42,7 +42,7 @@ def impatient(
 
 
 def test_the_timeout_is_a_startup_option_not_a_set(impatient: Device) -> None:
-    from shared import db
+    from shared.db import engine as db
 
     with db.get_engine().connect() as conn:
         assert conn.execute(text("SHOW statement_timeout")).scalar_one() == f"{TIMEOUT_MS}ms"

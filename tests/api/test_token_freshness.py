@@ -16,7 +16,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.events import LambdaContext, proxy_event
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db import driver_url, get_engine
+from shared.db.engine import driver_url, get_engine
 from tests.support.api import bearer, count_statements, is_freshness_check, register
 
 INVALID = {"detail": "Invalid token", "code": "INVALID_TOKEN"}

@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from infra.local.events import LambdaContext, proxy_event
-from shared.db import build_engine
-from shared.errors import ServiceUnavailableError
-from shared.sessions import transaction
-from shared.settings import get_settings
+from shared.db.engine import build_engine
+from shared.db.units_of_work import transaction
+from shared.domain.errors import ServiceUnavailableError
+from shared.runtime.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 
 UNREACHABLE = "postgresql://nobody@/nowhere?host=/nonexistent"

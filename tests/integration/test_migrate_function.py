@@ -20,10 +20,10 @@ from moto import mock_aws
 from sqlalchemy import Engine, create_engine, text
 
 from functions.migrate.handler import LOCK_KEY, SAFETY_MARGIN_S, handle
+from functions.migrate.runner import MIGRATIONS_DIR, head_revision
 from infra.local.events import LambdaContext
-from shared.db import build_engine
-from shared.migrations_runner import MIGRATIONS_DIR, head_revision
-from shared.settings import get_settings
+from shared.db.engine import build_engine
+from shared.runtime.settings import get_settings
 
 
 class ResponseSink:

@@ -12,13 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import violated_constraint
-from shared.migrations_runner import (
+from functions.migrate.runner import (
     current_revision,
     downgrade_to_base,
     head_revision,
     upgrade_to_head,
 )
+from shared.db.engine import violated_constraint
 from shared.models import Base
 
 

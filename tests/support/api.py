@@ -11,8 +11,8 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from infra.local.driver_counter import count_driver
-from shared.settings import get_settings
-from shared.tokens import format_token, hash_secret, new_secret
+from shared.auth.tokens import format_token, hash_secret, new_secret
+from shared.runtime.settings import get_settings
 
 # A manual goal the tests create (contract §5): 2000 kcal split 30/40/30, 2.5 l of water.
 MANUAL_GOAL = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-import shared.db
-import shared.sessions
+import shared.db.engine
+import shared.db.units_of_work
 
 
 def use_engine(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
-    monkeypatch.setattr(shared.db, "get_engine", lambda: engine)
-    monkeypatch.setattr(shared.sessions, "get_engine", lambda: engine)
+    monkeypatch.setattr(shared.db.engine, "get_engine", lambda: engine)
+    monkeypatch.setattr(shared.db.units_of_work, "get_engine", lambda: engine)

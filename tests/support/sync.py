@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.sync_cursor import LISTS
+from shared.domain.sync_cursor import LISTS
 
 State = dict[str, dict[str, dict[str, Any]]]
 

@@ -24,9 +24,9 @@ from moto import mock_aws
 from sqlalchemy import event
 
 from infra.build.trust_bundle import ROOT_LABELS, bundle_text
-from shared.db import build_engine
-from shared.db_connect import TRUST_BUNDLE, tls_and_socket_params
-from shared.settings import Settings, SettingsError
+from shared.db.connect import TRUST_BUNDLE, tls_and_socket_params
+from shared.db.engine import build_engine
+from shared.runtime.settings import Settings, SettingsError
 
 PROXY = "countonme-dev.proxy-abc123.us-east-1.rds.amazonaws.com"
 

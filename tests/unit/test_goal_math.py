@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from shared import goal_math
-from shared.errors import UnprocessableError
-from shared.goal_math import BodyMetrics, calculate
+from shared.domain import goal_math
+from shared.domain.errors import UnprocessableError
+from shared.domain.goal_math import BodyMetrics, calculate
 
 TODAY = date(2026, 6, 15)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import Settings, SettingsError, redact_url
+from shared.runtime.settings import Settings, SettingsError, redact_url
 
 URL = "postgresql://app:s3cret@db.example:5432/countonme"
 

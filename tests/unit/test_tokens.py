@@ -7,8 +7,8 @@ import uuid
 import bcrypt
 import pytest
 
-from shared import tokens
-from shared.errors import InvalidTokenError
+from shared.auth import tokens
+from shared.domain.errors import InvalidTokenError
 
 DEVICE = uuid.UUID("2f1c7e4a-9b0d-4c55-8a3e-6f7d8e9a0b1c")
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from shared.nutrition import MacroTotals, per_100_factor
-from shared.units import UNITS, can_convert
+from shared.domain.nutrition import MacroTotals, per_100_factor
+from shared.domain.units import UNITS, can_convert
 
 MASS, VOLUME = {"mg", "g", "kg"}, {"ml", "l", "tsp", "tbsp", "cup"}
 

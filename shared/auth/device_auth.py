@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from shared.tokens import ParsedToken, secret_matches
+from shared.auth.tokens import ParsedToken, secret_matches
 
 # `last_seen_at` is written only when older than this: with a cache TTL of minutes the authorizer
 # writes once per cache period, and a TTL of 0 (dev) does not turn every request into a write.

@@ -2,8 +2,8 @@
 often than the work needs: a write's BEGIN travelling with its first statement, several reads in
 one pipeline, and a read's freshness check riding along with the request's first query.
 
-Each of these runs on an autocommit connection (`shared.db.use_autocommit`). Errors are wrapped
-and classified as SQLAlchemy does for its own statements, so the 503 mapping and the
+Each of these runs on an autocommit connection (`shared.db.engine.use_autocommit`). Errors are
+wrapped and classified as SQLAlchemy does for its own statements, so the 503 mapping and the
 stale-connection retry apply unchanged.
 """
 
@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from sqlalchemy import Connection, event
 
-from shared.db import as_database_errors
+from shared.db.engine import as_database_errors
 
 Statement = tuple[str, Mapping[str, object]]
 _SETTLE = "countonme.settle_pipeline"

@@ -3,7 +3,7 @@
 Both modes fill psycopg's connect parameters in SQLAlchemy's `do_connect` event, so every new
 physical connection gets fresh credentials (an IAM token is valid for 15 minutes; a rotated secret
 is picked up within `DB_SECRET_MAX_AGE_S`). TLS is `verify-full`: the certificate must chain to the
-Amazon Trust Services roots shipped in the artifact (`shared/certs`) and name the proxy's host;
+Amazon Trust Services roots shipped in the artifact (`shared/db/certs`) and name the proxy's host;
 libpq refuses the connection otherwise, never falling back to plaintext. TCP keepalives and
 `tcp_user_timeout` bound how long a dead peer can hold a request (libpq already sets TCP_NODELAY).
 Nothing here issues SQL, so RDS Proxy sessions are never pinned by connection setup.
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from shared.settings import Settings
+from shared.runtime.settings import Settings
 
 TRUST_BUNDLE = Path(__file__).resolve().parent / "certs" / "amazon-trust-services.pem"
 

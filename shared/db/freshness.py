@@ -4,7 +4,7 @@ statement, so a replaced token is 401 and a revoked device 403 at once, whatever
 The authorizer puts the token generation it verified into its context beside `device_id`; this
 statement compares it with the stored one. It costs no round trip of its own: a read's check
 travels in one pipeline with the request's first query, a write's with the transaction's BEGIN
-(`shared.round_trips`). For writes it also bumps the device's change sequence, which locks the
+(`shared.db.pipeline`). For writes it also bumps the device's change sequence, which locks the
 device row until commit (as `FOR NO KEY UPDATE` would) and numbers the request's writes in commit
 order for sync (migration 0004). The lock serialises one device's writes: a create that must
 retire a row (goals) or keep one default (portions) reads after the lock and cannot race another
@@ -23,17 +23,17 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from shared.errors import DeviceRevokedError, InvalidTokenError
-from shared.round_trips import begin_with, deferred
+from shared.db.pipeline import begin_with, deferred
+from shared.domain.errors import DeviceRevokedError, InvalidTokenError
 
-# A read's check rides along with the request's first query (`shared.round_trips.deferred`).
+# A read's check rides along with the request's first query (`shared.db.pipeline.deferred`).
 _READ_CHECK = (
     "SELECT revoked_at IS NOT NULL AS revoked, token_generation FROM devices"
     " WHERE id = %(device_id)s"
 )
 # The same check for a write, which also takes the row lock (an UPDATE of non-key columns locks
 # like FOR NO KEY UPDATE) and opens the request's change sequence number for sync. It is the
-# transaction's first statement and travels with its BEGIN (`shared.round_trips.begin_with`).
+# transaction's first statement and travels with its BEGIN (`shared.db.pipeline.begin_with`).
 _WRITE_CHECK = (
     "UPDATE devices SET change_seq = change_seq + 1 WHERE id = %(device_id)s"
     " RETURNING revoked_at IS NOT NULL AS revoked, token_generation"

@@ -30,10 +30,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
-from shared.db_connect import install_connect_hook
-from shared.errors import ServiceUnavailableError
-from shared.observability import logger
-from shared.settings import Settings, get_settings
+from shared.db.connect import install_connect_hook
+from shared.domain.errors import ServiceUnavailableError
+from shared.runtime.observability import logger
+from shared.runtime.settings import Settings, get_settings
 
 # SQLSTATE classes that mean "the database cannot serve us right now", not "the query is wrong":
 # 08 connection exception, 53 insufficient resources, 57P operator intervention (shutdown, startup),
@@ -67,7 +67,7 @@ def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:
 
 def build_engine(settings: Settings) -> Engine:
     """An engine sized for one Lambda sandbox (or `DB_POOL_SIZE` where more threads share it).
-    In the AWS modes the URL carries no credentials: `shared.db_connect` supplies them per
+    In the AWS modes the URL carries no credentials: `shared.db.connect` supplies them per
     physical connection."""
     in_aws = settings.db_auth_mode != "url"
     engine = create_engine(

@@ -18,8 +18,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from shared.db import get_engine
-from shared.observability import metrics
+from shared.db.engine import get_engine
+from shared.runtime.observability import metrics
 
 
 def drop_connections() -> None:

@@ -1,10 +1,10 @@
 """ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
 `transaction` for the route without a device (registration).
 
-Both run on an autocommit connection (`shared.db.use_autocommit`): a read's single query needs no
-BEGIN and COMMIT around it, which would be two more round trips, and its freshness check shares
-the query's round trip; a write opens its transaction in the same round trip as its first
-statement, the freshness check, which also locks the device row (`shared.freshness`).
+Both run on an autocommit connection (`shared.db.engine.use_autocommit`): a read's single query
+needs no BEGIN and COMMIT around it, which would be two more round trips, and its freshness check
+shares the query's round trip; a write opens its transaction in the same round trip as its first
+statement, the freshness check, which also locks the device row (`shared.db.freshness`).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from shared import freshness
-from shared.db import (
+from shared.db import freshness
+from shared.db.engine import (
     get_engine,
     retry_on_stale_connection,
     unavailable_as_503,
     use_autocommit,
 )
-from shared.freshness import AuthorizedDevice
-from shared.round_trips import pipelined_until_next_statement, queue_begin
+from shared.db.freshness import AuthorizedDevice
+from shared.db.pipeline import pipelined_until_next_statement, queue_begin
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from shared.errors import UnprocessableError
+from shared.domain.errors import UnprocessableError
 
 VERSION = "v1"
 LISTS = ("products", "portions", "food_entries", "goals", "body_weights")

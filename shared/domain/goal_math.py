@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from shared.errors import UnprocessableError
+from shared.domain.errors import UnprocessableError
 
 MIN_AGE_YEARS = 13
 MAX_AGE_YEARS = 120

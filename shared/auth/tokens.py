@@ -15,7 +15,7 @@ from functools import cache
 
 import bcrypt
 
-from shared.errors import InvalidTokenError
+from shared.domain.errors import InvalidTokenError
 
 SECRET_BYTES = 32
 # token_urlsafe(32): 43 characters of the URL-safe base64 alphabet, no padding.

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Numeric, case, cast, literal_column
 
-from shared.units import UNIT_SIZES, UnitGroup, in_base_unit
+from shared.domain.units import UNIT_SIZES, UnitGroup, in_base_unit
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)

@@ -1,0 +1,1 @@
+"""Device tokens: their format, hashing and the authorizer's verification."""
