@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from shared.domain.errors import UnprocessableError
+from shared.domain.errors import InvalidValueError
 
 MIN_AGE_YEARS = 13
 MAX_AGE_YEARS = 120
@@ -107,7 +107,7 @@ def require_percent_sum(percents: tuple[int, int, int]) -> None:
     """The stored goal's percents must add up to 100 (the table's CHECK says so too)."""
     total = sum(percents)
     if total != 100:
-        raise UnprocessableError(("body",), f"Macro percentages must sum to 100, got {total}")
+        raise InvalidValueError(None, f"Macro percentages must sum to 100, got {total}")
 
 
 def water_ml(weight_kg: Decimal) -> int:
@@ -184,11 +184,11 @@ def calculate(
     kcal = target_kcal(tdee, metrics.weight_goal_type, metrics.weight_change_pace)
     if kcal <= 0:
         message = f"These body metrics give a daily target of {kcal} kcal; it must be above 0"
-        raise UnprocessableError(("body", "current_weight_kg"), message)
+        raise InvalidValueError("current_weight_kg", message)
     current_bmi = bmi(metrics.current_weight_kg, metrics.height_cm)
     if current_bmi >= BMI_LIMIT:
         message = f"height_cm and current_weight_kg give a BMI of {current_bmi}, which is not valid"
-        raise UnprocessableError(("body", "height_cm"), message)
+        raise InvalidValueError("height_cm", message)
     defaults = MACRO_SPLITS[metrics.weight_goal_type]
     merged = tuple(
         given if given is not None else default

@@ -13,11 +13,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from shared.domain.errors import UnprocessableError
+from shared.domain.errors import InvalidValueError
 
 VERSION = "v1"
 LISTS = ("products", "portions", "food_entries", "goals", "body_weights")
-_LOCATION = ("query", "cursor")
 # Cursors are a few hundred bytes; a longer one is not ours.
 MAX_CURSOR_LENGTH = 1024
 
@@ -39,8 +38,8 @@ def encode(positions: Positions) -> str:
     return f"{VERSION}." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _refuse(reason: str) -> UnprocessableError:
-    return UnprocessableError(_LOCATION, f"invalid sync cursor: {reason}")
+def _refuse(reason: str) -> InvalidValueError:
+    return InvalidValueError("cursor", f"invalid sync cursor: {reason}")
 
 
 def decode(cursor: str | None) -> Positions:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from shared.db.engine import violated_constraint
-from shared.domain.errors import AppError, NotFoundError
+from shared.domain.errors import DomainError, NotFoundError
 from shared.models import Base, Device
 
 RowT = TypeVar("RowT", bound=Base)
@@ -88,7 +88,7 @@ def after(cte: CTE) -> ColumnElement[bool]:
 
 
 @contextmanager
-def constraint_errors(mapping: dict[str, AppError]) -> Iterator[None]:
+def constraint_errors(mapping: dict[str, DomainError]) -> Iterator[None]:
     """Turn violations of the named constraints into domain errors (e.g. a taken barcode → 409)."""
     try:
         yield

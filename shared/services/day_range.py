@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from shared.domain.errors import UnprocessableError
+from shared.domain.errors import InvalidValueError
 
 MAX_RANGE_DAYS = 366
 
@@ -13,9 +13,9 @@ def days_between(start: date, end: date) -> list[date]:
     """Every day from `start` to `end` inclusive; 422 when `from` is after `to` or the range is
     longer than a year (366 days), naming the parameter to fix."""
     if start > end:
-        raise UnprocessableError(("query", "from"), "from must not be after to")
+        raise InvalidValueError("from", "from must not be after to")
     length = (end - start).days + 1
     if length > MAX_RANGE_DAYS:
         message = f"the range spans {length} days; at most {MAX_RANGE_DAYS} are allowed"
-        raise UnprocessableError(("query", "to"), message)
+        raise InvalidValueError("to", message)
     return [start + timedelta(days=n) for n in range(length)]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.domain.errors import NotFoundError, UnprocessableError
+from shared.domain.errors import InvalidValueError, NotFoundError
 from shared.domain.units import can_convert
 from shared.models import FoodEntry
 from shared.repositories import entries
@@ -38,7 +38,7 @@ def _require_convertible(unit: str, base_unit: str) -> None:
     never meet one."""
     if not can_convert(unit, base_unit):
         message = f"unit '{unit}' cannot be converted to the portion's base unit '{base_unit}'"
-        raise UnprocessableError(("body", "unit"), message)
+        raise InvalidValueError("unit", message)
 
 
 def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created[EntryOut]:

@@ -1,6 +1,7 @@
-"""The one place that turns errors into `{"detail", "code"}` JSON responses.
+"""The one place that turns errors into `{"detail", "code"}` JSON responses: each domain error's
+status, code, headers and (for rejected values) location are decided here, nowhere else.
 
-Nothing here echoes an exception's text unless it is an `AppError` (whose messages are written to
+Nothing here echoes an exception's text unless it is a `DomainError` (whose messages are written to
 be shown): database errors and bugs answer a fixed message, so no SQL, token or trace leaks.
 """
 
@@ -14,7 +15,16 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.db.engine import is_database_unavailable, unavailable_error
-from shared.domain.errors import AppError
+from shared.domain.errors import (
+    ConflictError,
+    DeviceRevokedError,
+    DomainError,
+    InvalidTokenError,
+    InvalidValueError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+)
 from shared.runtime.observability import logger
 
 _HTTP_CODES = {
@@ -34,9 +44,43 @@ def error_response(
     return JSONResponse({"detail": detail, "code": code}, status_code=status_code, headers=headers)
 
 
-async def _app_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AppError)
-    return error_response(exc.status_code, exc.detail, exc.code, exc.headers)
+# Status and code of each domain error; the first class in the error's MRO found here wins.
+_DOMAIN_STATUSES: dict[type[DomainError], tuple[int, str]] = {
+    NotFoundError: (404, "NOT_FOUND"),
+    ConflictError: (409, "CONFLICT"),
+    InvalidValueError: (422, "VALIDATION_ERROR"),
+    InvalidTokenError: (401, "INVALID_TOKEN"),
+    DeviceRevokedError: (403, "DEVICE_REVOKED"),
+    RateLimitedError: (429, "RATE_LIMITED"),
+    ServiceUnavailableError: (503, "SERVICE_UNAVAILABLE"),
+    DomainError: (500, "INTERNAL_ERROR"),
+}
+
+
+def _value_location(request: Request, field: str | None) -> list[str]:
+    """Where a rejected value was: a query parameter the request carries, else the body."""
+    if field is None:
+        return ["body"]
+    return ["query", field] if field in request.query_params else ["body", field]
+
+
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """The JSON answer for a domain error. A rejected value answers in the same list form as
+    FastAPI's validation errors, so clients parse one shape."""
+    status, code = next(_DOMAIN_STATUSES[c] for c in type(exc).__mro__ if c in _DOMAIN_STATUSES)
+    detail: object = exc.detail
+    if isinstance(exc, InvalidValueError):
+        location = _value_location(request, exc.field)
+        detail = [{"type": "value_error", "loc": location, "msg": exc.detail}]
+    headers = None
+    if isinstance(exc, RateLimitedError | ServiceUnavailableError):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    return error_response(status, detail, code, headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return domain_error_response(request, exc)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -53,7 +97,7 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if is_database_unavailable(exc):
-        return await _app_error(request, unavailable_error(exc))
+        return domain_error_response(request, unavailable_error(exc))
     return await _unexpected_error(request, exc)
 
 
@@ -63,7 +107,7 @@ async def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)

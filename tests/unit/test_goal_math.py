@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from shared.domain import goal_math
-from shared.domain.errors import UnprocessableError
+from shared.domain.errors import InvalidValueError
 from shared.domain.goal_math import BodyMetrics, calculate
 
 TODAY = date(2026, 6, 15)
@@ -154,9 +154,10 @@ def test_overrides_replace_the_computed_values() -> None:
 
 
 def test_partial_overrides_must_still_sum_to_100() -> None:
-    with pytest.raises(UnprocessableError) as raised:
+    with pytest.raises(InvalidValueError) as raised:
         calculate(metrics(), TODAY, (40, None, None))  # 40 + 35 + 35
-    assert raised.value.detail[0]["msg"] == "Macro percentages must sum to 100, got 110"
+    assert raised.value.field is None
+    assert raised.value.detail == "Macro percentages must sum to 100, got 110"
     goal = calculate(metrics(), TODAY, (30, 40, 30))
     assert goal.carbs_percent == 40
 
@@ -170,16 +171,16 @@ def test_a_target_of_zero_or_less_is_refused() -> None:
         weight_goal_type="maintain",
         weight_change_pace=None,
     )
-    with pytest.raises(UnprocessableError) as raised:
+    with pytest.raises(InvalidValueError) as raised:
         calculate(tiny, TODAY)
-    assert raised.value.detail[0]["loc"] == ["body", "current_weight_kg"]
-    assert "-" in raised.value.detail[0]["msg"]
+    assert raised.value.field == "current_weight_kg"
+    assert "-" in raised.value.detail
 
 
 def test_a_bmi_too_large_to_store_is_refused() -> None:
-    with pytest.raises(UnprocessableError) as raised:
+    with pytest.raises(InvalidValueError) as raised:
         calculate(metrics(height_cm=Decimal("10"), weight_goal_type="gain"), TODAY)
-    assert raised.value.detail[0]["loc"] == ["body", "height_cm"]
+    assert raised.value.field == "height_cm"
 
 
 @pytest.mark.parametrize(
