@@ -30,7 +30,7 @@ def begin_with(
     round trip; return that statement's first row.
 
     psycopg would send BEGIN on its own and wait for it: one round trip more on every write. Here
-    BEGIN (`queue_begin`) and the statement go in one pipeline with one Sync. SQLAlchemy is told
+    BEGIN and the statement go in one pipeline with one Sync. SQLAlchemy is told
     of the transaction (its `begin` sends nothing to this driver), so `commit` and `rollback`
     work as usual.
     """
@@ -38,7 +38,9 @@ def begin_with(
     dbapi_connection = connection.connection.dbapi_connection
     with as_database_errors(connection, statement), dbapi_connection.cursor() as cursor:
         with dbapi_connection.pipeline():
-            queue_begin(dbapi_connection)
+            # psycopg's own BEGIN (outside autocommit) is synced on its own even in pipeline
+            # mode, so the connection is in autocommit and the transaction is opened here.
+            dbapi_connection.execute("BEGIN")
             cursor.execute(statement, params)
         return cursor.fetchone()
 
@@ -66,27 +68,29 @@ def fetch_pipelined(connection: Connection, statements: Sequence[Statement]) -> 
 
 
 @contextmanager
-def pipelined_until_next_statement(
-    connection: Connection,
-    queue: Callable[[psycopg.Connection[Any]], None] = lambda _: None,
-    on_sync: Callable[[], None] = lambda: None,
+def deferred(
+    connection: Connection, statement: Statement, on_row: Callable[[tuple[Any, ...] | None], None]
 ) -> Iterator[None]:
-    """Keep the (autocommit) connection in psycopg's pipeline mode until the next statement
-    SQLAlchemy sends on it has been queued, then send one Sync for everything: what `queue` put
-    first (statements on the driver connection, e.g. `queue_begin`) shares that statement's round
-    trip. `on_sync` runs after the Sync (it may raise to refuse the request: that statement's
-    rows are then never used); if the block sends nothing, the Sync happens at its end."""
+    """Queue `statement` (a read) without waiting for it and keep the autocommit connection in
+    psycopg's pipeline mode until the next statement sent on it has been queued; then send one
+    Sync for both, and hand `statement`'s first row to `on_row`. So it shares the round trip of
+    the block's first statement, whether SQLAlchemy sends it (an `after_cursor_execute`
+    listener syncs) or `fetch_pipelined` does (through `connection.info`). `on_row` may raise to
+    refuse the request: the raise then comes out of that first statement's execution, and its
+    rows are never used. If the block sends nothing, the Sync happens at its end."""
     dbapi_connection = connection.connection.dbapi_connection
     pipeline = ExitStack()
-    with as_database_errors(connection, "pipeline"):
+    cursor = dbapi_connection.cursor()
+    with as_database_errors(connection, statement[0]):
         pipeline.enter_context(dbapi_connection.pipeline())
-        queue(dbapi_connection)
+        cursor.execute(*statement)
 
     def sync() -> None:
         del connection.info[_SETTLE]
-        with as_database_errors(connection, "pipeline"):
+        with as_database_errors(connection, statement[0]):
             pipeline.close()
-        on_sync()
+            row = cursor.fetchone()
+        on_row(row)
 
     def after_next_statement(*_: Any) -> None:
         if _SETTLE in connection.info:
@@ -106,33 +110,4 @@ def pipelined_until_next_statement(
         raise
     finally:
         event.remove(connection, "after_cursor_execute", after_next_statement)
-
-
-def queue_begin(dbapi_connection: psycopg.Connection[Any]) -> None:
-    """Queue an explicit BEGIN (for `pipelined_until_next_statement`). psycopg's own BEGIN,
-    outside autocommit, is synced on its own even in pipeline mode, so the connection is in
-    autocommit and the transaction is opened here; COMMIT and ROLLBACK work as usual."""
-    dbapi_connection.execute("BEGIN")
-
-
-@contextmanager
-def deferred(
-    connection: Connection, statement: Statement, on_row: Callable[[tuple[Any, ...] | None], None]
-) -> Iterator[None]:
-    """Queue `statement` (a read) without waiting for it; its first row goes to `on_row` once
-    the pipeline is synced (`pipelined_until_next_statement`), so it shares the round trip of the
-    next statement sent on the connection."""
-    cursors: list[psycopg.Cursor[Any]] = []
-
-    def queue(dbapi_connection: psycopg.Connection[Any]) -> None:
-        cursors.append(dbapi_connection.cursor())
-        cursors[0].execute(*statement)
-
-    def hand_over() -> None:
-        with as_database_errors(connection, statement[0]):
-            row = cursors[0].fetchone()
-        cursors[0].close()
-        on_row(row)
-
-    with pipelined_until_next_statement(connection, queue, hand_over):
-        yield
+        cursor.close()

@@ -1,16 +1,24 @@
-"""ORM sessions per request: `reading` and `writing` for the device routes (freshness first),
-`transaction` for the route without a device (registration).
+"""The units of work a route runs in, one per request; this is where a route meets the database.
 
-Both run on an autocommit connection (`shared.db.engine.use_autocommit`): a read's single query
-needs no BEGIN and COMMIT around it, which would be two more round trips, and its freshness check
-shares the query's round trip; a write opens its transaction in the same round trip as its first
-statement, the freshness check, which also locks the device row (`shared.db.freshness`).
+- `reading(caller)`: a read-only request. Each query autocommits (no BEGIN/COMMIT round trips).
+  The token freshness check is pipelined with the first query the block sends, and a replaced
+  token (401) or revoked device (403) is raised *from that query's execution*: a repository call
+  inside the block is where `InvalidTokenError`/`DeviceRevokedError` surface, and that query's
+  rows are never used (`shared.db.freshness.checking_read`).
+- `writing(caller)`: one transaction whose BEGIN travels with the freshness check, which also
+  locks the device row; the check fails before the block runs. Committed on success.
+- `transaction_opened_by(statement)`: a transaction without a device (registration), opened in
+  the same round trip as its first statement, whose first row the caller gets.
+
+Every write's BEGIN travels with its first statement the same way (`shared.db.pipeline.begin_with`);
+all of these answer 503 when the database cannot serve. docs/request-path.md walks the whole path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -23,30 +31,42 @@ from shared.db.engine import (
     use_autocommit,
 )
 from shared.db.freshness import AuthorizedDevice
-from shared.db.pipeline import pipelined_until_next_statement, queue_begin
+from shared.db.pipeline import Statement, begin_with
+
+
+def _checkout(engine: Engine | None = None) -> Connection:
+    """A pooled connection in autocommit (one the server closed was replaced at checkout)."""
+    connection = (engine or get_engine()).connect()
+    use_autocommit(connection)
+    return connection
 
 
 @contextmanager
-def transaction(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work without a device (registration): committed on success, rolled back on
-    error, its BEGIN sent with the first statement (`pipelined_until_next_statement`); 503 if
-    the database is down. One commit, not one per statement: each commit waits for the WAL
-    flush, which costs more than the round trips an autocommitted registration would save."""
-    with unavailable_as_503(), (engine or get_engine()).connect() as connection:
-        use_autocommit(connection)
-        with (
-            pipelined_until_next_statement(connection, queue_begin),
-            Session(bind=connection) as session,
-            session.begin(),
-        ):
-            yield session
+def _committed_on_success(connection: Connection) -> Iterator[Session]:
+    """An ORM session on `connection`, whose transaction is already open: flushed and committed
+    when the block succeeds, rolled back (by closing the connection) when it raises."""
+    with connection, Session(bind=connection, expire_on_commit=False) as session:
+        yield session
+        session.flush()
+        connection.commit()
 
 
-def _checkout() -> Connection:
-    """A pooled connection in autocommit (one the server closed was replaced at checkout)."""
-    connection = get_engine().connect()
-    use_autocommit(connection)
-    return connection
+@contextmanager
+def transaction_opened_by(
+    statement: Statement, engine: Engine | None = None
+) -> Iterator[tuple[Session, tuple[Any, ...] | None]]:
+    """A unit of work without a device: BEGIN and `statement` in one round trip, then the block
+    with the session and that statement's first row. One commit, not one per statement: each
+    commit waits for the WAL flush, which costs more than a round trip."""
+    with unavailable_as_503():
+        connection = _checkout(engine)
+        try:
+            first_row = begin_with(connection, *statement)
+        except BaseException:
+            connection.close()
+            raise
+        with _committed_on_success(connection) as session:
+            yield session, first_row
 
 
 def _checked_for_write(caller: AuthorizedDevice) -> Connection:
@@ -69,7 +89,7 @@ def _checked_for_write(caller: AuthorizedDevice) -> Connection:
 @contextmanager
 def reading(caller: AuthorizedDevice) -> Iterator[Session]:
     """A read-only request: each query autocommitted, the freshness check pipelined with the
-    first one (one round trip for both)."""
+    first one (one round trip for both). The check's 401/403 is raised by that first query."""
     with unavailable_as_503():
         connection = _checkout()
         with (
@@ -83,13 +103,9 @@ def reading(caller: AuthorizedDevice) -> Iterator[Session]:
 @contextmanager
 def writing(caller: AuthorizedDevice) -> Iterator[Session]:
     """A writing request: one transaction that starts with the freshness check and the device
-    row lock; committed on success, rolled back on any error."""
-    with unavailable_as_503():
-        connection = _checked_for_write(caller)
-        with connection, Session(bind=connection, expire_on_commit=False) as session:
-            yield session
-            session.flush()
-            connection.commit()
+    row lock (401/403 before the block runs); committed on success, rolled back on any error."""
+    with unavailable_as_503(), _committed_on_success(_checked_for_write(caller)) as session:
+        yield session
 
 
 def require_fresh(caller: AuthorizedDevice) -> None:

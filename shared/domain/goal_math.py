@@ -14,28 +14,27 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from shared.domain.errors import InvalidValueError
+from shared.domain.vocabularies import (
+    ACTIVITY_LEVELS,
+    BMI_CATEGORIES,
+    WEIGHT_CHANGE_PACES,
+    WEIGHT_GOAL_TYPES,
+)
 
 MIN_AGE_YEARS = 13
 MAX_AGE_YEARS = 120
 CALORIE_FLOOR_KCAL = 1200
-ACTIVITY_MULTIPLIERS = {
-    "sedentary": Decimal("1.2"),
-    "light": Decimal("1.375"),
-    "moderate": Decimal("1.55"),
-    "active": Decimal("1.725"),
-    "very_active": Decimal("1.9"),
-}
-PACE_KCAL = {"slow": 250, "moderate": 500, "aggressive": 750}
+# Keyed by the vocabularies in their order (zip(strict=True) fails at import if they drift apart).
+ACTIVITY_MULTIPLIERS = dict(
+    zip(ACTIVITY_LEVELS, map(Decimal, ("1.2", "1.375", "1.55", "1.725", "1.9")), strict=True)
+)
+PACE_KCAL = dict(zip(WEIGHT_CHANGE_PACES, (250, 500, 750), strict=True))
 # (protein, carbs, fat) percent of calories, by weight goal.
-MACRO_SPLITS = {"lose": (30, 35, 35), "maintain": (25, 45, 30), "gain": (30, 45, 25)}
+MACRO_SPLITS = dict(zip(WEIGHT_GOAL_TYPES, ((30, 35, 35), (25, 45, 30), (30, 45, 25)), strict=True))
 WATER_ML_PER_KG = 33
 KCAL_PER_GRAM = (4, 4, 9)
 # Upper bounds (exclusive) of each category, applied to the BMI rounded to one place.
-BMI_BANDS = (
-    (Decimal("18.5"), "underweight"),
-    (Decimal("25"), "normal"),
-    (Decimal("30"), "overweight"),
-)
+BMI_BANDS = tuple(zip(map(Decimal, ("18.5", "25", "30")), BMI_CATEGORIES[:-1], strict=True))
 HEALTHY_BMI = (Decimal("18.5"), Decimal("24.9"))
 # current_bmi is NUMERIC(4, 1): a BMI of 1000 or more cannot be stored (or be a person's).
 BMI_LIMIT = Decimal(1000)
@@ -123,7 +122,7 @@ def bmi_category(rounded_bmi: Decimal) -> str:
     for upper, category in BMI_BANDS:
         if rounded_bmi < upper:
             return category
-    return "obese"
+    return BMI_CATEGORIES[-1]
 
 
 def healthy_weight_range(height_cm: Decimal) -> tuple[Decimal, Decimal]:

@@ -17,8 +17,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-MEAL_TYPES = ("breakfast", "lunch", "dinner", "snacks", "water")
-
 
 def in_list(column: str, values: tuple[str, ...]) -> str:
     """SQL text of a CHECK that `column` holds one of `values` (constants, never user input)."""

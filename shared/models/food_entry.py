@@ -11,7 +11,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.domain.units import UNITS
-from shared.models.base import LIVE, MEAL_TYPES, Base, DeviceOwned, in_list, uuid_pk
+from shared.domain.vocabularies import MEAL_TYPES
+from shared.models.base import LIVE, Base, DeviceOwned, in_list, uuid_pk
 
 
 class FoodEntry(DeviceOwned, Base):

@@ -9,14 +9,15 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.domain.vocabularies import (
+    ACTIVITY_LEVELS,
+    BMI_CATEGORIES,
+    GENDERS,
+    GOAL_TYPES,
+    WEIGHT_CHANGE_PACES,
+    WEIGHT_GOAL_TYPES,
+)
 from shared.models.base import LIVE, Base, DeviceOwned, in_list, uuid_pk
-
-GOAL_TYPES = ("calculated", "manual")
-GENDERS = ("male", "female")
-ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active", "very_active")
-WEIGHT_GOAL_TYPES = ("lose", "maintain", "gain")
-WEIGHT_CHANGE_PACES = ("slow", "moderate", "aggressive")
-BMI_CATEGORIES = ("underweight", "normal", "overweight", "obese")
 
 
 class UserGoal(DeviceOwned, Base):

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from shared.domain.nutrition import entry_factor_sql
 from shared.models import FoodEntry, ProductPortion
+from shared.repositories.nutrition_sql import entry_factor_sql
 
 
 def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:

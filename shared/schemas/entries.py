@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, PlainSerializer
 
 from shared.domain.nutrition import MacroTotals
-from shared.models.base import MEAL_TYPES
+from shared.domain.vocabularies import MEAL_TYPES
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import PositiveAmount, plain
 from shared.schemas.fields import Day, PatchModel, Unit

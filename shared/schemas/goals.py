@@ -11,7 +11,12 @@ from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_v
 from pydantic_core import PydanticCustomError
 
 from shared.domain import goal_math
-from shared.models.goal import ACTIVITY_LEVELS, GENDERS, WEIGHT_CHANGE_PACES, WEIGHT_GOAL_TYPES
+from shared.domain.vocabularies import (
+    ACTIVITY_LEVELS,
+    GENDERS,
+    WEIGHT_CHANGE_PACES,
+    WEIGHT_GOAL_TYPES,
+)
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import decimal_type
 from shared.schemas.fields import Day, PatchModel

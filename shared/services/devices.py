@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from shared.auth.tokens import format_token, hash_secret, new_secret
+from shared.db.pipeline import Statement
 from shared.domain.errors import DeviceRevokedError, InvalidTokenError, RateLimitedError
 from shared.repositories import devices, rate_limits
 from shared.runtime.observability import metrics
@@ -14,17 +16,21 @@ from shared.runtime.settings import Settings
 from shared.schemas.devices import DeviceOut, RegisterResponse
 
 
-def register(
-    session: Session, device_id: uuid.UUID, source_ip: str, settings: Settings
-) -> RegisterResponse:
-    """Create the device, or re-key an existing one (its data stay); a revoked device is 403."""
-    retry_after = rate_limits.take(
-        session,
+def registration_hit(source_ip: str, settings: Settings) -> Statement:
+    """The rate-limit statement that opens a registration's transaction."""
+    return rate_limits.hit(
         f"register:{source_ip}",
         limit=settings.register_rate_limit,
         window_s=settings.register_rate_window_s,
     )
-    if retry_after is not None:
+
+
+def register(
+    session: Session, hit_row: tuple[Any, ...] | None, device_id: uuid.UUID, settings: Settings
+) -> RegisterResponse:
+    """Create the device, or re-key an existing one (its data stay); a revoked device is 403.
+    `hit_row` is the answer of `registration_hit`, which opened the transaction."""
+    if (retry_after := rate_limits.retry_after(hit_row)) is not None:
         metrics.add_metric(name="RegistrationRateLimited", unit="Count", value=1)
         raise RateLimitedError(retry_after)
     secret = new_secret()

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import Engine, text
 
-from shared.db.units_of_work import transaction
+from shared.db.units_of_work import transaction_opened_by
 from shared.domain.errors import DeviceRevokedError
 from shared.schemas.products import ProductCreate
 from shared.services import products as service
@@ -226,5 +226,5 @@ def test_wrong_method_is_405(device: Device) -> None:
 def test_write_after_erasure_within_the_cache_period_is_refused(device: Device) -> None:
     """The device dependency trusts the authorizer; the insert guard keeps erased devices empty."""
     assert device.delete("/v1/devices/me").status_code == 204
-    with pytest.raises(DeviceRevokedError), transaction() as session:
+    with pytest.raises(DeviceRevokedError), transaction_opened_by(("SELECT 1", {})) as (session, _):
         service.create(session, device.id, ProductCreate(name="Ghost"))

@@ -11,11 +11,12 @@ from sqlalchemy import text
 
 from infra.local.events import LambdaContext, proxy_event
 from shared.db.engine import build_engine
-from shared.db.units_of_work import transaction
+from shared.db.units_of_work import transaction_opened_by
 from shared.domain.errors import ServiceUnavailableError
 from shared.runtime.settings import get_settings
 from shared.web.app_factory import create_app, create_lambda_handler
 
+SELECT_1 = ("SELECT 1", {})
 UNREACHABLE = "postgresql://nobody@/nowhere?host=/nonexistent"
 
 
@@ -24,7 +25,10 @@ def unreachable_engine():
 
 
 def test_a_session_maps_unreachable_database_to_503() -> None:
-    with pytest.raises(ServiceUnavailableError) as info, transaction(unreachable_engine()) as s:
+    with (
+        pytest.raises(ServiceUnavailableError) as info,
+        transaction_opened_by(SELECT_1, unreachable_engine()) as (s, _),
+    ):
         s.execute(text("SELECT 1"))
     assert info.value.retry_after_s > 0
 
@@ -35,7 +39,7 @@ def test_http_answer_is_json_503_with_retry_after() -> None:
 
     @router.get("/probe")
     async def probe() -> dict[str, int]:
-        with transaction(engine) as session:
+        with transaction_opened_by(SELECT_1, engine) as (session, _):
             return {"one": session.execute(text("SELECT 1")).scalar_one()}
 
     handler = create_lambda_handler(create_app(router, title="probe"))
