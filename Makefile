@@ -50,7 +50,7 @@ bench: $(STAMP)
 
 # A bounded load test of make run's server on loopback (LOAD_DEVICES=50, LOAD_SECONDS=60).
 load: $(STAMP)
-	$(BIN)/python -m infra.local.load
+	$(BIN)/python -m infra.local.loadtest
 
 # Render /docs in headless Chromium (apt-get install chromium) and check every operation shows.
 docs-check: $(STAMP)
@@ -78,7 +78,7 @@ migrate: $(STAMP)
 CATALOG_FILE ?= infra/catalog/foods.jsonl
 catalog: $(STAMP)
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (make run loads the catalog by itself)"; exit 2; }
-	$(BIN)/python -m infra.catalog.load $(CATALOG_FILE)
+	$(BIN)/python -m infra.catalog.seed $(CATALOG_FILE)
 
 # Re-resolve the pinned versions after editing pyproject.toml.
 lock: $(STAMP)

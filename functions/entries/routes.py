@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from shared.db.units_of_work import reading, writing
+from shared.domain.days import DayFilter
 from shared.schemas.entries import DailyStats, DayStats, EntryCreate, EntryOut, EntryPatch
 from shared.schemas.fields import Day
 from shared.services import entries, stats
@@ -32,7 +33,7 @@ async def list_entries(
     with reading(caller) as session:
         if day is not None and date_alias is not None and day != date_alias:
             return []
-        days = (day or date_alias, from_day, to_day)
+        days = DayFilter(on=day or date_alias, start=from_day, end=to_day)
         return entries.list_live(session, caller.device_id, days, limit, offset)
 
 

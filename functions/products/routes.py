@@ -20,7 +20,7 @@ from shared.schemas.products import (
     ProductPatch,
     SearchItem,
 )
-from shared.services import catalog, portions, products
+from shared.services import catalog, portions, product_search, products
 from shared.web.dependencies import Caller
 from shared.web.params import Offset
 from shared.web.responses import created_or_found
@@ -59,7 +59,7 @@ async def search_products(
     limit: Annotated[int, Query(ge=1, le=60)] = 35,
 ):
     with reading(caller) as session:
-        return catalog.search_products(session, caller.device_id, q, limit)
+        return product_search.search_products(session, caller.device_id, q, limit)
 
 
 @products_router.get("/products/{product_id}", response_model=ProductOut)

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from functions.migrate.runner import upgrade_database
-from infra.catalog.load import DEFAULT_FILE, catalog_is_empty, load_file
+from infra.catalog.seed import DEFAULT_FILE, catalog_is_empty, load_file
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, local_database_url
 from infra.local.gateway import ApiGateway

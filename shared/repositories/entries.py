@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from shared.domain.days import DayFilter
 from shared.models import FoodEntry, Product, ProductPortion
 from shared.repositories.common import core_rows, guarded_insert, soft_deleting
 
@@ -99,13 +99,12 @@ def list_live(
     session: Session,
     device_id: uuid.UUID,
     *,
-    days: tuple[date | None, date | None, date | None],
+    days: DayFilter,
     limit: int | None,
     offset: int,
 ) -> list[Row[Any]]:
-    """Live entries, newest day first, then newest first; `days` is (exact day, from, to)."""
-    exact, start, end = days
-    params = {"device_id": device_id, "day": exact, "start": start, "end": end}
+    """Live entries of `days`, newest day first, then newest first."""
+    params = {"device_id": device_id, "day": days.on, "start": days.start, "end": days.end}
     return core_rows(session, _LIVE_ENTRIES, {**params, "limit": limit, "offset": offset})
 
 

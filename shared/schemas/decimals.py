@@ -70,4 +70,3 @@ def decimal_type(
 # NUMERIC(12, 3) columns: amounts, calories and macros.
 PositiveAmount = decimal_type(12, 3, gt=0)
 NonNegativeAmount = decimal_type(12, 3, ge=0)
-Amount = decimal_type(12, 3)

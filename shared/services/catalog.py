@@ -1,18 +1,15 @@
-"""The read-only food catalog, and product search over the device's products plus the catalog."""
+"""The read-only food catalog: listing, one product, lookup by barcode."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.domain.errors import NotFoundError
-from shared.domain.nutrition import per_100_factor
 from shared.models import CatalogPortion, CatalogProduct
-from shared.repositories import catalog, search
+from shared.repositories import catalog
 from shared.schemas.catalog import CatalogPortionOut, CatalogProductDetail, CatalogProductOut
-from shared.schemas.products import SearchItem, per_100
 
 _NOT_FOUND = "Catalog product not found"
 
@@ -56,32 +53,3 @@ def get(session: Session, product_id: uuid.UUID) -> CatalogProductDetail:
 
 def by_barcode(session: Session, barcode: str) -> CatalogProductDetail:
     return _detail(catalog.by_barcode_with_portions(session, barcode))
-
-
-def _search_item(row: Row) -> SearchItem:
-    factor = (
-        per_100_factor(row.base_amount, row.base_unit, row.gram_weight)
-        if row.base_amount is not None
-        else None
-    )
-
-    def scaled(value: object) -> float | None:
-        return None if factor is None or value is None else per_100(value * factor)  # type: ignore[operator]
-
-    is_catalog = row.source == "catalog"
-    return SearchItem(
-        id=row.id,
-        name=row.name,
-        source=row.source,
-        calories_per_100g=scaled(row.calories),
-        protein_per_100g=scaled(row.protein),
-        carbs_per_100g=scaled(row.carbs),
-        fat_per_100g=scaled(row.fat),
-        catalog_id=row.id if is_catalog else None,
-        display_name=row.display_name,
-        brand=row.brand,
-    )
-
-
-def search_products(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[SearchItem]:
-    return [_search_item(row) for row in search.search(session, device_id, q, limit)]

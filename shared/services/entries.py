@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from shared.domain.days import DayFilter
 from shared.domain.errors import InvalidValueError, NotFoundError
 from shared.domain.units import can_convert
 from shared.models import FoodEntry
@@ -65,7 +65,7 @@ def create(session: Session, device_id: uuid.UUID, body: EntryCreate) -> Created
 def list_live(
     session: Session,
     device_id: uuid.UUID,
-    days: tuple[date | None, date | None, date | None],
+    days: DayFilter,
     limit: int | None,
     offset: int,
 ) -> list[EntryOut]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from shared.domain.errors import ConflictError, DeviceRevokedError
+from shared.domain.errors import ConflictError
 from shared.models import Product
 from shared.repositories import products
 from shared.repositories.common import (
@@ -20,7 +20,7 @@ from shared.repositories.common import (
     update_returning,
 )
 from shared.schemas.products import ProductCreate, ProductOut, ProductPatch
-from shared.services.client_ids import replayed
+from shared.services.client_ids import insert_or_replay, replayed
 from shared.services.outcomes import Created
 
 ID_TAKEN = "A product with this id already exists."
@@ -32,35 +32,39 @@ def _out(product: Product | Row[Any]) -> ProductOut:
     return ProductOut.model_validate(product)
 
 
-def _resolve_existing(
-    rows: list[Product], device_id: uuid.UUID, body: ProductCreate
-) -> Created[ProductOut] | None:
-    """Apply the create rules to rows that already exist: a replay of this device's live id is
-    200; an id that is deleted or another device's is 409; a live barcode match is returned."""
-    by_id = next((p for p in rows if body.id is not None and p.id == body.id), None)
-    if (replay := replayed(by_id, device_id, ID_TAKEN)) is not None:
-        return Created(_out(replay), created=False)
-    by_barcode = next((p for p in rows if p.barcode == body.barcode), None)
-    if by_barcode is not None:
-        return Created(_out(by_barcode), created=True)
-    return None
+def _live_with_barcode(rows: list[Product], barcode: str | None) -> Product | None:
+    """This device's live product with `barcode` among the rows `find_for_create` returned."""
+    return next((p for p in rows if barcode is not None and p.barcode == barcode), None)
 
 
 def create(session: Session, device_id: uuid.UUID, body: ProductCreate) -> Created[ProductOut]:
+    """Create with the shared replay rules (`client_ids`); a live product of this device with the
+    same barcode is answered instead of a duplicate (201, as the reference does)."""
     existing = products.find_for_create(session, device_id, body.id, body.barcode)
-    if (found := _resolve_existing(existing, device_id, body)) is not None:
-        return found
-    values = {"name": body.name, "barcode": body.barcode}
+    by_id = next((p for p in existing if body.id is not None and p.id == body.id), None)
+    if (replay := replayed(by_id, device_id, ID_TAKEN)) is not None:
+        return Created(_out(replay), created=False)
+    if (same_barcode := _live_with_barcode(existing, body.barcode)) is not None:
+        return Created(_out(same_barcode), created=True)
+    values: dict[str, Any] = {"name": body.name, "barcode": body.barcode}
     if body.id is not None:
         values["id"] = body.id
-    inserted = products.insert(session, device_id, values)
-    if inserted is not None:
-        return Created(_out(inserted), created=True)
-    # Nothing inserted: a concurrent request took the id or barcode, or the device was revoked.
-    raced = products.find_for_create(session, device_id, body.id, body.barcode)
-    if (found := _resolve_existing(raced, device_id, body)) is not None:
-        return found
-    raise DeviceRevokedError()
+
+    def barcode_taken_meanwhile() -> Created[Product] | None:
+        raced = products.find_for_create(session, device_id, None, body.barcode)
+        found = _live_with_barcode(raced, body.barcode)
+        return None if found is None else Created(found, created=True)
+
+    outcome = insert_or_replay(
+        session,
+        Product,
+        device_id,
+        body.id,
+        ID_TAKEN,
+        lambda: products.insert(session, device_id, values),
+        barcode_taken_meanwhile,
+    )
+    return outcome.map(_out)
 
 
 def list_live(

@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from shared.domain.days import days_between
 from shared.domain.nutrition import MacroTotals
 from shared.repositories import stats
 from shared.schemas.entries import DailyPoint, DailyStats, DayStats, MacroTotalsOut
-from shared.services.day_range import days_between
 
 
 def _totals(row: Row) -> MacroTotals:

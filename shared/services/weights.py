@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from shared.domain.days import days_between
 from shared.domain.errors import ConflictError
 from shared.models import BodyWeight
 from shared.repositories import weights
@@ -34,7 +35,6 @@ from shared.schemas.weights import (
     WeightStats,
 )
 from shared.services.client_ids import create_or_replay
-from shared.services.day_range import days_between
 from shared.services.outcomes import Created
 
 ID_TAKEN = "A body weight with this id already exists."

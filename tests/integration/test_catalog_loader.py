@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from infra.catalog.load import DEFAULT_FILE, CatalogFileError, main, parse_lines
+from infra.catalog.seed import DEFAULT_FILE, CatalogFileError, main, parse_lines
 from tests.support.catalog import SMALL_CATALOG, load_catalog, portion, product
 
 pytestmark = pytest.mark.usefixtures("clean_db")

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from infra.catalog.load import load_file
+from infra.catalog.seed import load_file
 
 
 def portion(label: str, amount: float, unit: str, calories: float, **extra: Any) -> dict:

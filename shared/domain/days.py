@@ -1,12 +1,22 @@
-"""The rule every `from`/`to` range route shares (daily stats, weight stats)."""
+"""Days: the filter of the diary list, and the rule every `from`/`to` range route shares (daily
+stats, weight stats)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from shared.domain.errors import InvalidValueError
 
 MAX_RANGE_DAYS = 366
+
+
+class DayFilter(NamedTuple):
+    """Which days a list covers; each bound is optional and they combine with AND."""
+
+    on: date | None = None
+    start: date | None = None
+    end: date | None = None
 
 
 def days_between(start: date, end: date) -> list[date]:
