@@ -15,7 +15,7 @@ from sqlalchemy import CTE, Row, and_, bindparam, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shared.models import FoodEntry, Product, ProductPortion
-from shared.repositories.common import after, core_rows, guarded_insert
+from shared.repositories.common import after, core_rows, guarded_insert, soft_deleting
 
 
 def _default_of(product_id: Any) -> Any:
@@ -160,3 +160,8 @@ _PRODUCT_PORTIONS = (
     .where(Product.deleted_at.is_(None))
     .order_by(ProductPortion.is_default.desc(), func.lower(ProductPortion.label), ProductPortion.id)
 )
+
+
+def soft_delete(session: Session, portion_id: uuid.UUID) -> None:
+    """Soft-delete one portion that is not its product's default (the caller checked)."""
+    session.execute(soft_deleting(ProductPortion, ProductPortion.id == portion_id))

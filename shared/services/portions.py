@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.domain.errors import ConflictError, NotFoundError
@@ -116,7 +116,7 @@ def delete(session: Session, device_id: uuid.UUID, portion_id: uuid.UUID) -> Non
     if portion.deleted_at is not None:
         return
     if found.default_id != portion.id:
-        update_returning(session, ProductPortion, portion.id, {"deleted_at": func.now()})
+        portions.soft_delete(session, portion.id)
         return
     if found.successor_id is None:
         raise ConflictError(ONLY_DEFAULT)
