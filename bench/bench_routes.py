@@ -30,7 +30,7 @@ from infra.local.database import REPO_ROOT
 from infra.local.driver_counter import count_driver
 from infra.local.events import LambdaContext, proxy_event
 from shared.runtime.settings import get_settings
-from shared.runtime.snapstart import drop_connections
+from shared.snapstart import drop_connections
 
 RUNS = 200
 DAY = date(2026, 6, 30)

@@ -13,11 +13,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, NoReturn
 
+from shared import snapstart
 from shared.auth.device_auth import Verdict, Verification, verify_token
 from shared.auth.tokens import bearer_token, format_token, new_secret, parse_token, secret_matches
 from shared.db.engine import autocommit_connection, retry_on_stale_connection
 from shared.domain.errors import InvalidTokenError
-from shared.runtime import snapstart
 from shared.runtime.observability import instrument_handler, logger, metrics
 from shared.runtime.settings import get_settings
 

@@ -1,1 +1,1 @@
-"""The Lambda container's runtime: settings, logging and metrics, SnapStart hooks."""
+"""The Lambda container's runtime: settings, logging and metrics."""

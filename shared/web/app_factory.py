@@ -3,7 +3,7 @@
 Mangum runs with `lifespan="off"`: it would otherwise run the startup/shutdown cycle on every
 invocation. The engine is created per container (see `shared.db.engine`), never in a lifespan. The
 docs routes are off in Lambda; the local emulator serves the merged OpenAPI of all functions
-instead. Each handler registers its SnapStart hooks (`shared.runtime.snapstart`): the priming
+instead. Each handler registers its SnapStart hooks (`shared.snapstart`): the priming
 request goes to one of the app's own routes without an authorizer context, so it is refused with a
 401 before any database work, through routing, dependencies and the error handlers.
 """
@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from mangum import Mangum
 
-from shared.runtime import snapstart
+from shared import snapstart
 from shared.runtime.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard

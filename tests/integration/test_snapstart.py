@@ -13,8 +13,8 @@ import snapshot_restore_py
 from sqlalchemy import text
 
 from infra.local.driver_counter import count_driver
+from shared import snapstart
 from shared.db.engine import get_engine
-from shared.runtime import snapstart
 from shared.runtime.observability import metrics
 
 FUNCTIONS = ("auth", "authorizer", "products", "entries", "goals", "weights", "sync")

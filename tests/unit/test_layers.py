@@ -16,6 +16,12 @@ SHARED = ROOT / "shared"
 # What outside the SQL layers may take from SQLAlchemy: types to pass around, errors to classify.
 SQLALCHEMY_TYPES = {"Connection", "Engine", "Row", "Session"}
 SQL_LAYERS = ("shared.db", "shared.repositories", "shared.models")
+# Layers near the bottom and what of ours each may import.
+LEAVES = {
+    "shared.runtime": ("shared.runtime",),
+    "shared.schemas": ("shared.schemas", "shared.domain"),
+    "shared.models": ("shared.models", "shared.domain"),
+}
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -48,6 +54,9 @@ def violations(path: Path, root: Path = ROOT) -> list[str]:
         ours = under(target, "shared", "functions", "infra", "bench")
         if under(me, "shared.domain") and ours and not under(target, "shared.domain"):
             found.append(f"{me} imports {target}: domain imports nothing of ours but itself")
+        for layer, allowed in LEAVES.items():
+            if under(me, layer) and ours and not under(target, *allowed):
+                found.append(f"{me} imports {target}: {layer} may import only {allowed}")
         if under(me, "shared.domain") and under(target, "sqlalchemy", "fastapi", "pydantic"):
             found.append(f"{me} imports {target}: domain is free of database and web libraries")
         if under(me, "shared.db", "shared.repositories", "shared.models") and under(
@@ -104,6 +113,8 @@ def test_few_modules_at_the_root_of_shared() -> None:
         ("shared/db/x.py", "import shared.web.app_factory", "database code"),
         ("shared/services/x.py", "def f():\n    from infra.local import serve", "shared/ must not"),
         ("shared/auth/x.py", "from bench import harness", "shared/ must not"),
+        ("shared/schemas/x.py", "from shared.models import Product", "may import only"),
+        ("shared/runtime/x.py", "from shared.db import engine", "may import only"),
         ("shared/services/x.py", "from sqlalchemy import text", "SQL belongs"),
     ],
 )
