@@ -20,7 +20,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import _connection_base, _cursor_base, _pipeline_base, client_cursor, generators
+from psycopg import _connection_base, _cursor_base, _pipeline_base, generators
 
 
 @dataclass
@@ -97,11 +97,7 @@ def count_driver(thread_prefix: str) -> Iterator[DriverCounts]:
 
     with ExitStack() as patches:
         cursor_send = counting_send(_cursor_base.BaseCursor._execute_send)
-        client_send = counting_send(client_cursor.ClientCursorMixin._execute_send)
         patches.enter_context(_patched(_cursor_base.BaseCursor, "_execute_send", cursor_send))
-        patches.enter_context(
-            _patched(client_cursor.ClientCursorMixin, "_execute_send", client_send)
-        )
         patches.enter_context(_patched(_connection_base.BaseConnection, "_exec_command", command))
         patches.enter_context(_patched(_cursor_base.BaseCursor, "_send_prepare", prepare))
         patches.enter_context(_patched(_pipeline_base.BasePipeline, "_enqueue_sync", sync))
