@@ -6,14 +6,38 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from shared.domain.barcodes import InvalidBarcodeError, normalize_barcode
 from shared.domain.units import UNITS
 from shared.schemas.common import RequestModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Barcode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def _normal_barcode(value: str) -> str:
+    """Store and compare barcodes in one normal form (`shared.domain.barcodes`), so a 12-digit
+    UPC-A from Android and its 13-digit form from iOS are the same product."""
+    try:
+        return normalize_barcode(value)
+    except InvalidBarcodeError as exc:
+        raise PydanticCustomError("barcode", str(exc)) from None
+
+
+# Digits (spaces and dashes are ignored), at least one of them not zero; stored normalized.
+BARCODE_PATTERN = r"^[0-9 -]*[1-9][0-9 -]*$"
+Barcode = Annotated[
+    str,
+    StringConstraints(max_length=64, pattern=BARCODE_PATTERN),
+    AfterValidator(_normal_barcode),
+]
 Unit = Literal[UNITS]  # type: ignore[valid-type]
 
 _DAY_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -129,12 +129,12 @@ def test_get_and_its_404s(device: Device, other_device: Device) -> None:
 
 
 def test_patch_changes_fields_and_bumps_updated_at(device: Device) -> None:
-    product = device.product("Oats", barcode="123")
+    product = device.product("Oats", barcode="5901234123457")
     patched = device.patch(f"/v1/products/{product['id']}", {"name": " Porridge oats "})
     assert patched.status_code == 200
     body = patched.json()
     assert body["name"] == "Porridge oats"
-    assert body["barcode"] == "123"
+    assert body["barcode"] == "5901234123457"
     assert body["updated_at"] > product["updated_at"]
     assert body["created_at"] == product["created_at"]
 
@@ -157,11 +157,11 @@ def test_patch_null_clears_barcode_but_not_name(device: Device) -> None:
 
 
 def test_patch_to_a_barcode_another_live_product_has_is_409(device: Device) -> None:
-    device.product("A", barcode="111")
-    b = device.product("B", barcode="222")
-    response = device.patch(f"/v1/products/{b['id']}", {"barcode": "111"})
+    device.product("A", barcode="070602609000")
+    b = device.product("B", barcode="5901234123457")
+    response = device.patch(f"/v1/products/{b['id']}", {"barcode": "0070602609000"})
     assert response.status_code == 409
-    assert device.get(f"/v1/products/{b['id']}").json()["barcode"] == "222"
+    assert device.get(f"/v1/products/{b['id']}").json()["barcode"] == "5901234123457"
 
 
 def test_patch_404s(device: Device, other_device: Device) -> None:
@@ -228,3 +228,27 @@ def test_write_after_erasure_within_the_cache_period_is_refused(device: Device) 
     assert device.delete("/v1/devices/me").status_code == 204
     with pytest.raises(DeviceRevokedError), transaction_opened_by(("SELECT 1", {})) as (session, _):
         service.create(session, device.id, ProductCreate(name="Ghost"))
+
+
+def test_barcodes_are_stored_in_normal_form_and_match_across_platforms(device: Device) -> None:
+    """Android reports a UPC-A as 12 digits, iOS as 13 with a leading 0: one product."""
+    android = device.product("Abba-Zaba", barcode="0706-0260 9000")
+    assert android["barcode"] == "0070602609000"
+    ios = device.post("/v1/products", {"name": "Other name", "barcode": "0070602609000"})
+    assert ios.json()["id"] == android["id"]
+    patched = device.patch(f"/v1/products/{android['id']}", {"barcode": "00000013029"})
+    assert patched.json()["barcode"] == "00013029"
+
+
+@pytest.mark.parametrize("barcode", ["abc", "12\u00e945", "0000", "+4006381333931", "1.5"])
+def test_a_barcode_that_is_not_digits_is_refused_and_not_stored(
+    device: Device, barcode: str
+) -> None:
+    created = device.post("/v1/products", {"name": "Bad code", "barcode": barcode})
+    assert created.status_code == 422
+    assert created.json()["detail"][0]["loc"] == ["body", "barcode"]
+    product = device.product("Good code", barcode="5901234123457")
+    patched = device.patch(f"/v1/products/{product['id']}", {"barcode": barcode})
+    assert patched.status_code == 422
+    assert device.get(f"/v1/products/{product['id']}").json()["barcode"] == "5901234123457"
+    assert [p["name"] for p in device.get("/v1/products").json()] == ["Good code"]
