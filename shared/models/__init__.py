@@ -2,7 +2,7 @@
 
 from shared.models.base import Base
 from shared.models.body_weight import BodyWeight
-from shared.models.catalog import CatalogPortion, CatalogProduct
+from shared.models.catalog import CatalogImportStaging, CatalogPortion, CatalogProduct
 from shared.models.device import Device
 from shared.models.food_entry import FoodEntry
 from shared.models.goal import UserGoal
@@ -12,6 +12,7 @@ from shared.models.rate_limit import RateLimitHit
 __all__ = [
     "Base",
     "BodyWeight",
+    "CatalogImportStaging",
     "CatalogPortion",
     "CatalogProduct",
     "Device",

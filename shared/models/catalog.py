@@ -7,17 +7,20 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Computed,
     ForeignKey,
+    Identity,
     Index,
+    Integer,
     Numeric,
     String,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.domain.units import UNITS
@@ -52,8 +55,35 @@ class CatalogProduct(Base):
     search_document: Mapped[str] = mapped_column(
         TSVECTOR, Computed(SEARCH_DOCUMENT_SQL, persisted=True), nullable=False
     )
+    # Open Food Facts' unique scans (0 where unknown): search ranks popular products first.
+    popularity: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    # Digest of the imported record (`shared.catalog.mapping`): unchanged products are skipped.
+    content_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = timestamp()
     updated_at: Mapped[datetime] = timestamp()
+
+
+class CatalogImportStaging(Base):
+    """Records of an import run, copied in batches and merged at the end (migration 0005).
+    UNLOGGED: a run can always read its file again, so its staging rows skip the WAL."""
+
+    __tablename__ = "catalog_import_staging"
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
+
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    name: Mapped[str] = mapped_column(String(300), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    brand: Mapped[str | None] = mapped_column(String(200))
+    barcode: Mapped[str | None] = mapped_column(String(64))
+    category: Mapped[str | None] = mapped_column(String(200))
+    popularity: Mapped[int] = mapped_column(Integer, nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(32), nullable=False)
+    portions: Mapped[list] = mapped_column(JSONB, nullable=False)
+    # Rows of a run that died are cleared by a later run once they are a day old.
+    staged_at: Mapped[datetime] = timestamp()
 
 
 class CatalogPortion(Base):

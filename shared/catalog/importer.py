@@ -1,0 +1,159 @@
+"""One catalog import run: read a dump, map and gate each record, stage accepted records in
+batches (COPY), merge the run into the live catalog, optionally retire what a full dump no longer
+holds, and report. The steps are separate functions so that the AWS import (one Lambda per batch
+of a Distributed Map) reuses `map_batch` and `stage_batch` and runs the merge once at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import IO, Any
+
+import orjson
+import psycopg
+
+from shared.catalog.mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
+from shared.catalog.readers import RecordStream, SourceRecord
+from shared.repositories import catalog_import
+
+BATCH_SIZE = 5_000
+
+
+@dataclass
+class ImportReport:
+    """What a run did, by outcome; `rejected` counts each rejection reason."""
+
+    read: int = 0
+    staged: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    complete: bool = False  # the whole file was read (no --limit cut it short)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    number: int
+    reason: Rejection
+    source_id: str | None
+
+
+Mapper = Callable[[dict[str, Any]], CatalogRecord | Rejection]
+
+
+def mapper_for(source: str) -> Mapper:
+    return map_fdc if source == SOURCE_USDA else map_off
+
+
+def map_batch(
+    records: Iterable[SourceRecord], mapper: Mapper
+) -> tuple[list[CatalogRecord], list[Rejected]]:
+    """Map and gate a batch: the accepted catalog records and the rejections with their record
+    numbers. A malformed or unexpected record is a rejection, never an exception."""
+    accepted: list[CatalogRecord] = []
+    rejected: list[Rejected] = []
+    for record in records:
+        document = record.document
+        try:
+            outcome = Rejection.MALFORMED if document is None else mapper(document)
+        except (TypeError, AttributeError, ValueError, KeyError):
+            outcome = Rejection.MALFORMED
+        if isinstance(outcome, Rejection):
+            source_id = None
+            if document is not None:
+                raw_id = document.get("code") or document.get("fdcId")
+                source_id = None if raw_id is None else str(raw_id)[:64]
+            rejected.append(Rejected(record.number, outcome, source_id))
+        else:
+            accepted.append(outcome)
+    return accepted, rejected
+
+
+def stage_batch(
+    connection: psycopg.Connection[Any], run_id: uuid.UUID, records: list[CatalogRecord]
+) -> int:
+    """COPY a mapped batch into the run's staging rows (its own transaction)."""
+    return catalog_import.copy_batch(connection, run_id, records) if records else 0
+
+
+def merge_run(
+    connection: psycopg.Connection[Any],
+    run_id: uuid.UUID,
+    on_chunk: Callable[[int], None] = lambda _: None,
+) -> catalog_import.MergeCounts:
+    """Merge every staged row of the run, a chunk per transaction."""
+    total = catalog_import.MergeCounts()
+    staged = catalog_import.staged_range(connection, run_id)
+    if staged is None:
+        return total
+    for first, last in catalog_import.chunks(*staged):
+        counts = catalog_import.merge_chunk(connection, run_id, first, last)
+        total.inserted += counts.inserted
+        total.updated += counts.updated
+        total.unchanged += counts.unchanged
+        on_chunk(last - first + 1)
+    return total
+
+
+def _batches(stream: Iterable[SourceRecord], limit: int | None) -> Iterator[list[SourceRecord]]:
+    records = iter(stream) if limit is None else islice(stream, limit)
+    while batch := list(islice(records, BATCH_SIZE)):
+        yield batch
+
+
+def write_rejections(rejects: IO[bytes], rejected: list[Rejected]) -> None:
+    for item in rejected:
+        line = {"record": item.number, "reason": str(item.reason), "source_id": item.source_id}
+        rejects.write(orjson.dumps(line) + b"\n")
+
+
+def run_import(
+    connection: psycopg.Connection[Any] | None,
+    stream: RecordStream,
+    *,
+    limit: int | None = None,
+    full: bool = False,
+    rejects: IO[bytes] | None = None,
+    on_progress: Callable[[int], None] = lambda _: None,
+) -> ImportReport:
+    """Import `stream` through `connection` (None for a dry run: map and count, write nothing).
+    `full` retires the source's products the dump does not hold, and only when the whole file
+    was read."""
+    if full and limit is not None:
+        raise ValueError("--full retires what the file lacks, so it needs the whole file")
+    report = ImportReport()
+    mapper = mapper_for(stream.source)
+    run_id = uuid.uuid4()
+    if connection is not None:
+        catalog_import.clear_stale_runs(connection)
+    try:
+        for batch in _batches(stream, limit):
+            accepted, rejected = map_batch(batch, mapper)
+            report.read += len(batch)
+            report.rejected.update(str(r.reason) for r in rejected)
+            if rejects is not None:
+                write_rejections(rejects, rejected)
+            if connection is not None:
+                report.staged += stage_batch(connection, run_id, accepted)
+            else:
+                report.staged += len(accepted)
+            on_progress(len(batch))
+        report.complete = limit is None or report.read < limit
+        if connection is not None:
+            counts = merge_run(connection, run_id)
+            report.inserted, report.updated = counts.inserted, counts.updated
+            report.unchanged = counts.unchanged
+            if full and report.complete:
+                report.retired = catalog_import.retire_absent(connection, run_id, stream.source)
+    finally:
+        if connection is not None and not connection.closed:
+            connection.rollback()
+            catalog_import.clear_run(connection, run_id)
+    return report
