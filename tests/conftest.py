@@ -98,7 +98,10 @@ def clean_db(engine: Engine) -> Iterator[None]:
     """Every test starts from empty tables (the schema stays)."""
     with engine.begin() as conn:
         conn.execute(
-            text("TRUNCATE devices, catalog_products, rate_limit_hits RESTART IDENTITY CASCADE")
+            text(
+                "TRUNCATE devices, catalog_products, catalog_import_staging, rate_limit_hits"
+                " RESTART IDENTITY CASCADE"
+            )
         )
     yield
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct
@@ -62,14 +62,29 @@ def get_with_portions(
     return _with_portions(session, CatalogProduct.id == product_id)
 
 
+# When two sources hold one code, the lookup answers one product: the code scanned before its
+# UPC-E expansion, then Open Food Facts (its record is the package the code is printed on, kept
+# current by the people scanning it) before USDA Branded, then the most scanned, then by id.
+_SOURCE_PREFERENCE = case(
+    (CatalogProduct.source == "off", 0), (CatalogProduct.source == "usda", 1), else_=2
+)
+
+
 def by_barcode_with_portions(
-    session: Session, barcode: str
+    session: Session, candidates: list[str]
 ) -> tuple[CatalogProduct, list[CatalogPortion]] | None:
-    """The first product (by display name) carrying this barcode."""
+    """The one product answering a scan, by the normal forms of the scanned code in order of
+    preference (`shared.domain.barcodes.lookup_candidates`), with its portions."""
+    preference = case(
+        *((CatalogProduct.barcode == code, rank) for rank, code in enumerate(candidates)),
+        else_=len(candidates),
+    )
     first = (
         select(CatalogProduct.id)
-        .where(CatalogProduct.barcode == barcode)
-        .order_by(CatalogProduct.display_name, CatalogProduct.id)
+        .where(CatalogProduct.barcode.in_(candidates))
+        .order_by(
+            preference, _SOURCE_PREFERENCE, CatalogProduct.popularity.desc(), CatalogProduct.id
+        )
         .limit(1)
         .scalar_subquery()
     )

@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from shared.domain.barcodes import InvalidBarcodeError, lookup_candidates
 from shared.domain.errors import NotFoundError
 from shared.models import CatalogPortion, CatalogProduct
 from shared.repositories import catalog
@@ -52,4 +53,10 @@ def get(session: Session, product_id: uuid.UUID) -> CatalogProductDetail:
 
 
 def by_barcode(session: Session, barcode: str) -> CatalogProductDetail:
-    return _detail(catalog.by_barcode_with_portions(session, barcode))
+    """The product a scanned code stands for; a code that is not a barcode finds nothing (404,
+    as an unknown code: the app then asks Open Food Facts)."""
+    try:
+        candidates = lookup_candidates(barcode)
+    except InvalidBarcodeError:
+        raise NotFoundError(_NOT_FOUND) from None
+    return _detail(catalog.by_barcode_with_portions(session, candidates))
