@@ -67,7 +67,8 @@ def admin_url() -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(driver_url(database_url), pool_size=2)
+    # Pre-ping: some tests terminate every backend (outages, migrations), pooled ones included.
+    engine = create_engine(driver_url(database_url), pool_size=2, pool_pre_ping=True)
     yield engine
     engine.dispose()
 

@@ -7,8 +7,9 @@ of a Distributed Map) reuses `map_batch` and `stage_batch` and runs the merge on
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
@@ -83,23 +84,54 @@ def stage_batch(
     return catalog_import.copy_batch(connection, run_id, records) if records else 0
 
 
-def merge_run(
+def merge_staged(
     connection: psycopg.Connection[Any],
     run_id: uuid.UUID,
-    on_chunk: Callable[[int], None] = lambda _: None,
-) -> catalog_import.MergeCounts:
-    """Merge every staged row of the run, a chunk per transaction."""
-    total = catalog_import.MergeCounts()
-    staged = catalog_import.staged_range(connection, run_id)
-    if staged is None:
-        return total
-    for first, last in catalog_import.chunks(*staged):
-        counts = catalog_import.merge_chunk(connection, run_id, first, last)
-        total.inserted += counts.inserted
-        total.updated += counts.updated
-        total.unchanged += counts.unchanged
-        on_chunk(last - first + 1)
-    return total
+    counts: catalog_import.MergeCounts,
+    after_seq: int = 0,
+) -> int:
+    """Merge the run's staged rows after `after_seq`, a chunk per transaction, adding to
+    `counts`; the last sequence number merged. The AWS import calls it once at the end."""
+    last_staged = catalog_import.last_staged(connection, run_id)
+    if last_staged is None or last_staged <= after_seq:
+        return after_seq
+    for first, last in catalog_import.chunks(after_seq + 1, last_staged):
+        counts.add(catalog_import.merge_chunk(connection, run_id, first, last))
+    return last_staged
+
+
+class _Loader:
+    """Stages and merges each batch on one worker thread while the caller maps the next: psycopg
+    waits for the server without the GIL, so PostgreSQL's share of the work runs on the other
+    core. At most two batches wait, which bounds memory. The connection is the worker's alone
+    until `close`."""
+
+    def __init__(self, connection: psycopg.Connection[Any], run_id: uuid.UUID) -> None:
+        self.connection, self.run_id = connection, run_id
+        self.counts = catalog_import.MergeCounts()
+        self.merged_to = 0
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-loader")
+        self._pending: deque[Future[None]] = deque()
+
+    def _load(self, records: list[CatalogRecord]) -> None:
+        stage_batch(self.connection, self.run_id, records)
+        self.merged_to = merge_staged(self.connection, self.run_id, self.counts, self.merged_to)
+
+    def submit(self, records: list[CatalogRecord]) -> None:
+        if len(self._pending) >= 2:
+            self._pending.popleft().result()
+        self._pending.append(self._worker.submit(self._load, records))
+
+    def finish(self) -> None:
+        """Wait for every batch; the first failure is raised."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop without raising (after a failure elsewhere): the connection is free again."""
+        for future in self._pending:
+            future.cancel()
+        self._worker.shutdown(wait=True)
 
 
 def _batches(stream: Iterable[SourceRecord], limit: int | None) -> Iterator[list[SourceRecord]]:
@@ -131,8 +163,10 @@ def run_import(
     report = ImportReport()
     mapper = mapper_for(stream.source)
     run_id = uuid.uuid4()
+    loader = None
     if connection is not None:
         catalog_import.clear_stale_runs(connection)
+        loader = _Loader(connection, run_id)
     try:
         for batch in _batches(stream, limit):
             accepted, rejected = map_batch(batch, mapper)
@@ -140,20 +174,22 @@ def run_import(
             report.rejected.update(str(r.reason) for r in rejected)
             if rejects is not None:
                 write_rejections(rejects, rejected)
-            if connection is not None:
-                report.staged += stage_batch(connection, run_id, accepted)
-            else:
-                report.staged += len(accepted)
+            if loader is not None and accepted:
+                loader.submit(accepted)
+            report.staged += len(accepted)
             on_progress(len(batch))
         report.complete = limit is None or report.read < limit
-        if connection is not None:
-            counts = merge_run(connection, run_id)
+        if loader is not None and connection is not None:
+            loader.finish()
+            counts = loader.counts
             report.inserted, report.updated = counts.inserted, counts.updated
             report.unchanged = counts.unchanged
             if full and report.complete:
                 report.retired = catalog_import.retire_absent(connection, run_id, stream.source)
     finally:
-        if connection is not None and not connection.closed:
-            connection.rollback()
-            catalog_import.clear_run(connection, run_id)
+        if loader is not None and connection is not None:
+            loader.close()
+            if not connection.closed:
+                connection.rollback()
+                catalog_import.clear_run(connection, run_id)
     return report

@@ -101,6 +101,11 @@ class MergeCounts:
     updated: int = 0
     unchanged: int = 0
 
+    def add(self, other: MergeCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
 
 # The statements below are composed of these constants only, never of input (S608 is off here).
 # The chunk's records, the last staged of each product winning.
@@ -152,12 +157,13 @@ _INSERT_PORTIONS = f"""
 """
 
 
-def staged_range(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> tuple[int, int] | None:
+def last_staged(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> int | None:
+    """The run's highest staging sequence number (one index probe), None before its first row."""
     row = connection.execute(
-        "SELECT min(seq), max(seq) FROM catalog_import_staging WHERE run_id = %s", (run_id,)
+        "SELECT max(seq) FROM catalog_import_staging WHERE run_id = %s", (run_id,)
     ).fetchone()
     connection.commit()
-    return None if row is None or row[0] is None else (row[0], row[1])
+    return None if row is None else row[0]
 
 
 def merge_chunk(

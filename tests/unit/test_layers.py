@@ -21,6 +21,7 @@ LEAVES = {
     "shared.runtime": ("shared.runtime",),
     "shared.schemas": ("shared.schemas", "shared.domain"),
     "shared.models": ("shared.models", "shared.domain"),
+    "shared.catalog.mapping": ("shared.domain",),
 }
 
 
