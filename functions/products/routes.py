@@ -47,7 +47,7 @@ async def create_product(body: ProductCreate, caller: Caller, response: Response
 
 @products_router.get("/products/check-name", response_model=NameAvailability)
 async def check_name(caller: Caller, name: Annotated[Name, Query()]):
-    """1..200 characters after trimming; empty or whitespace-only is 422."""
+    """At most 200 characters as sent, compared trimmed; empty or whitespace-only is 422."""
     with reading(caller) as session:
         return NameAvailability(available=products.name_available(session, caller.device_id, name))
 

@@ -19,7 +19,28 @@ from shared.domain.barcodes import InvalidBarcodeError, normalize_barcode
 from shared.domain.units import UNITS
 from shared.schemas.common import RequestModel
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+NAME_MAX_LENGTH = 200
+
+
+def _trimmed_not_blank(value: str) -> str:
+    """Names and labels are stored trimmed, and must hold something besides whitespace."""
+    trimmed = value.strip()
+    if not trimmed:
+        raise PydanticCustomError("blank", "must contain more than whitespace")
+    return trimmed
+
+
+# At most 200 characters as sent (what the document says), stored trimmed. The blank check is
+# Python's own `str.strip` (the `\S` pattern of the document, in the same regex dialect that
+# schemathesis generates with), not a pydantic pattern, whose engine has another idea of `\s`.
+Name = Annotated[
+    str,
+    StringConstraints(max_length=NAME_MAX_LENGTH),
+    AfterValidator(_trimmed_not_blank),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH, "pattern": r"\S"}
+    ),
+]
 
 
 def _normal_barcode(value: str) -> str:

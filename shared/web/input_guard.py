@@ -4,13 +4,18 @@ PostgreSQL cannot store a NUL character, and a lone UTF-16 surrogate (which JSON
 escape can carry) is not valid UTF-8, so either would reach the database as an error and a 500.
 This ASGI middleware checks every query parameter, the path and every string (keys included) of a
 JSON body (which must be UTF-8), and answers 422 in the validation-error form naming where it
-was. It also caps the body size (413): the largest legitimate body is well under a kilobyte, and
+was. A body that is not JSON at all, whatever its bytes, is the same 422 (`json_invalid`, at the
+position where parsing stopped), as is a number JSON cannot represent (`NaN`, `Infinity`, or one
+too large for a float): FastAPI would answer the first with an undocumented 400 when the bytes
+hold a NUL, and the second reached the error renderer as an infinity it cannot write (a 500).
+It also caps the body size (413): the largest legitimate body is well under a kilobyte, and
 reading an unbounded one into a Lambda sandbox's memory helps nobody.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -37,27 +42,55 @@ def _strings(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tupl
             yield from _strings(item, (*location, index))
 
 
-def _hostile_location(scope: Scope, body: bytes) -> tuple | None:
-    """Where the first forbidden character is, or None when there is none."""
+class _NotANumberError(ValueError):
+    """A JSON number that is not a finite float."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NotANumberError(text)
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise _NotANumberError(name)
+
+
+def _invalid(location: tuple, message: str = MESSAGE) -> dict[str, Any]:
+    return {"type": "value_error", "loc": list(location), "msg": message}
+
+
+def _body_problem(body: bytes) -> dict[str, Any] | None:
+    """What is wrong with a request body, in FastAPI's validation-error item form, if anything."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _invalid(("body",))
+    try:
+        parsed = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+    except _NotANumberError:
+        return _invalid(("body",), "numbers must be finite (no NaN, Infinity or overflow)")
+    except json.JSONDecodeError as exc:
+        return {"type": "json_invalid", "loc": ["body", exc.pos], "msg": "JSON decode error",
+                "ctx": {"error": exc.msg}}  # fmt: skip
+    except ValueError:  # an integer beyond Python's conversion limit
+        return _invalid(("body",), "numbers must have at most 4300 digits")
+    for location, value in _strings(parsed, ("body",)):
+        if _FORBIDDEN.search(value):
+            return _invalid(location)
+    return None
+
+
+def _problem(scope: Scope, body: bytes) -> dict[str, Any] | None:
+    """The first thing refused in the path, the query or the body, or None when all is well."""
     if _FORBIDDEN.search(scope.get("path", "")):
-        return ("path",)
+        return _invalid(("path",))
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True, errors="surrogateescape"):
         if _FORBIDDEN.search(name) or _FORBIDDEN.search(value):
-            return ("query", name)
-    if body:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return ("body",)
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return None  # not JSON: the route's own parsing answers 422
-        for location, value in _strings(parsed, ("body",)):
-            if _FORBIDDEN.search(value):
-                return location
-    return None
+            return _invalid(("query", name))
+    return _body_problem(body) if body else None
 
 
 def _error(status: int, detail: object, code: str) -> JSONResponse:
@@ -88,10 +121,9 @@ class InputGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        location = _hostile_location(scope, body)
-        if location is not None:
-            detail = [{"type": "value_error", "loc": list(location), "msg": MESSAGE}]
-            await _error(422, detail, "VALIDATION_ERROR")(scope, receive, send)
+        problem = _problem(scope, body)
+        if problem is not None:
+            await _error(422, [problem], "VALIDATION_ERROR")(scope, receive, send)
             return
         replayed = False
 

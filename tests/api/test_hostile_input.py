@@ -134,3 +134,45 @@ def test_an_oversized_body_is_413(device: Device) -> None:
 )  # fmt: skip
 def test_dates_in_bodies_are_strict(device: Device, path: str, body: dict) -> None:
     assert_422(device.post(path, body))
+
+
+JSON_BODY_ROUTES = [
+    ("POST", "/v1/products"),
+    ("PATCH", "/v1/products/{product}"),
+    ("POST", "/v1/products/{product}/portions"),
+    ("POST", "/v1/food-entries"),
+    ("POST", "/v1/goals/calculate"),
+    ("POST", "/v1/goals/manual"),
+    ("POST", "/v1/body-weights"),
+    ("POST", "/v1/devices/register"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_BODY_ROUTES)
+@pytest.mark.parametrize(
+    ("body", "location"),
+    [
+        (b"=\x00lFd", ["body", 0]),  # the fuzzer's finding: was an undocumented 400
+        (b'{"name": "Oats"', ["body", 15]),
+        (b"", None),  # no body at all: the route's own 422 for a missing body
+        (b"1e999999", ["body"]),  # was a 500: an infinity the error renderer could not write
+        (b'{"name": "Oats", "amount": NaN}', ["body"]),
+        (b'{"name": "Oats", "amount": -Infinity}', ["body"]),
+    ],
+)
+def test_a_body_that_is_not_json_is_422_on_every_json_route(
+    device: Device, method: str, path: str, body: bytes, location: list | None
+) -> None:
+    product = device.product("Kept")
+    response = device.client.request(
+        method,
+        path.format(product=product["id"]),
+        content=body,
+        headers={**device.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert response.json()["code"] == "VALIDATION_ERROR" and detail[0]["loc"][0] == "body"
+    if location is not None:
+        assert detail[0]["loc"] == location
+    assert [p["name"] for p in device.get("/v1/products").json()] == ["Kept"]
