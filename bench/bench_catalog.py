@@ -49,9 +49,9 @@ def _plain(url: str) -> str:
 def dump_file(count: int) -> Path:
     folder = LOCAL_DIR / "bench-catalog"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"off-synthetic-{count}.jsonl.gz"
+    path = folder / f"off-synthetic-{count}.jsonl"
     if not path.exists():
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(path.name + ".partial")
         synthetic.write(partial, count)
         partial.rename(path)
     return path
