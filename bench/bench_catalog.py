@@ -24,7 +24,6 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -34,16 +33,13 @@ from infra.local.database import LOCAL_DIR
 from shared.catalog.importer import map_batch, mapper_for, run_import
 from shared.catalog.mapping import CatalogRecord
 from shared.catalog.readers import open_records
+from shared.db.engine import driver_connection
 from shared.domain.errors import NotFoundError
 from shared.services import catalog as catalog_service
 
 PRODUCTS = int(os.environ.get("CATALOG_BENCH_PRODUCTS", "3000000"))
 BASELINE_PRODUCTS = int(os.environ.get("CATALOG_BENCH_BASELINE", "20000"))
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def dump_file(count: int) -> Path:
@@ -58,14 +54,14 @@ def dump_file(count: int) -> Path:
 
 
 def empty_catalog(url: str) -> None:
-    with psycopg.connect(_plain(url)) as conn:
+    with driver_connection(url) as conn:
         conn.execute("TRUNCATE catalog_products, catalog_import_staging CASCADE")
 
 
 def row_at_a_time(url: str, records: list[CatalogRecord]) -> float:
     """The baseline seeder: one INSERT per product and one per portion; seconds."""
     started = time.perf_counter()
-    with psycopg.connect(_plain(url)) as conn, conn.cursor() as cursor:
+    with driver_connection(url) as conn, conn.cursor() as cursor:
         for record in records:
             product_id = uuid.uuid4()
             cursor.execute(
@@ -127,7 +123,7 @@ def side_by_side_rates(url: str, small: Path, records: list[CatalogRecord]) -> t
     empty_catalog(url)
     baseline_s = row_at_a_time(url, records)
     empty_catalog(url)
-    with psycopg.connect(_plain(url)) as conn:
+    with driver_connection(url) as conn:
         started = time.perf_counter()
         run_import(conn, open_records(small))
         ours_s = time.perf_counter() - started
@@ -187,7 +183,7 @@ def run(url: str) -> str:
     seconds, peak_kib, report = import_in_subprocess(url, dump)
     prober.stop.set()
     prober.join()
-    with psycopg.connect(_plain(url)) as conn:
+    with driver_connection(url) as conn:
         row = conn.execute("SELECT count(*), max(updated_at) FROM catalog_products").fetchone()
     assert row is not None
     imported, last_update = row
@@ -196,7 +192,7 @@ def run(url: str) -> str:
 
     # The same file again: nothing may change.
     again_s, _, again_report = import_in_subprocess(url, dump)
-    with psycopg.connect(_plain(url)) as conn:
+    with driver_connection(url) as conn:
         moved = conn.execute(
             "SELECT count(*) FROM catalog_products WHERE updated_at > %s", (last_update,)
         ).fetchone()

@@ -1,8 +1,12 @@
 """Test-wide setup: a real PostgreSQL (embedded unless DATABASE_URL is set), migrated once.
 
 The embedded server keeps its data in `.local/pg-test`, apart from `make run`'s, and the test
-database is recreated for every run. Settings are read from the environment once per process, so
-DATABASE_URL is fixed in `pytest_configure`, before any test module imports the functions.
+database (`TEST_DATABASE`, default countonme_test) is recreated for every run. With
+`TEST_POOLER=pgbouncer` the functions reach it through a PgBouncer in transaction pooling mode,
+as they reach Aurora through RDS Proxy (`tests/integration/test_through_pgbouncer.py` runs the
+api tests that way); migrations and the admin URL stay direct. Settings are read from the
+environment once per process, so DATABASE_URL is fixed in `pytest_configure`, before any test
+module imports the functions.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from functions.migrate.runner import upgrade_database
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
 from infra.local.gateway import ApiGateway
+from infra.local.pgbouncer import pgbouncer, pooled_transactions
 from infra.local.template import load_template, parse_api
-from shared.db.engine import driver_url
+from shared.db.engine import driver_url, tool_engine
 from tests.support.api import Device
 
-TEST_DATABASE = "countonme_test"
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "countonme_test")
 _state: dict[str, Any] = {}
 
 
@@ -49,14 +54,31 @@ def pytest_configure(config: pytest.Config) -> None:
         _recreate_database(admin_url, TEST_DATABASE)
         url = socket_url(server, TEST_DATABASE)
     _state["admin_url"] = admin_url
-    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DB_POOL_SIZE", "8")
     upgrade_database(url)
+    if os.environ.get("TEST_POOLER") == "pgbouncer":
+        pooler = pgbouncer(url)
+        url = driver_url(pooler.__enter__())
+        _state["pooler"] = pooler
+        _state["pooled_url"] = url
+    os.environ["DATABASE_URL"] = url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if (pooler := _state.pop("pooler", None)) is not None:
+        print(f"\npgbouncer pooled transactions: {pooled_transactions(_state['pooled_url'])}")
+        pooler.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
     return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def embedded_server_url() -> str | None:
+    """The embedded server's admin URL, or None when DATABASE_URL named a server."""
+    return _state["admin_url"] if "server" in _state else None
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +90,7 @@ def admin_url() -> str:
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     # Pre-ping: some tests terminate every backend (outages, migrations), pooled ones included.
-    engine = create_engine(driver_url(database_url), pool_size=2, pool_pre_ping=True)
+    engine = tool_engine(database_url, pool_size=2, pool_pre_ping=True)
     yield engine
     engine.dispose()
 
@@ -89,7 +111,7 @@ def scratch_url(admin_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def scratch_engine(scratch_url: str) -> Iterator[Engine]:
-    engine = create_engine(scratch_url, poolclass=NullPool)
+    engine = tool_engine(scratch_url, poolclass=NullPool)
     yield engine
     engine.dispose()
 

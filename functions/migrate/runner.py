@@ -14,10 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.pool import NullPool
 
-from shared.db.engine import driver_url
+from shared.db.engine import tool_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -93,7 +93,7 @@ def upgrade_stepwise(engine: Engine, script_location: Path = MIGRATIONS_DIR) -> 
 
 def upgrade_database(database_url: str) -> None:
     """Bring the database at `database_url` to the newest revision (local runs and tests)."""
-    engine = create_engine(driver_url(database_url), poolclass=NullPool)
+    engine = tool_engine(database_url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             upgrade_to_head(connection)

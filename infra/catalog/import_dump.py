@@ -28,7 +28,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from sqlalchemy.pool import NullPool
 
@@ -36,7 +35,7 @@ from functions.migrate.runner import current_revision, head_revision
 from infra.local.database import local_database_url
 from shared.catalog.importer import ImportReport, run_import
 from shared.catalog.readers import FORMATS, CatalogFileError, RecordStream, open_records
-from shared.db.engine import driver_url
+from shared.db.engine import driver_connection, tool_engine
 from shared.runtime.settings import redact_url
 
 REJECTS_DIR = Path(".local/catalog-import")
@@ -73,7 +72,7 @@ def open_stream(args: argparse.Namespace) -> RecordStream:
 def connect(url: str) -> psycopg.Connection:
     """A psycopg connection to a database migrated to head (the importer talks to the driver
     directly: COPY). No statement timeout: a merge chunk may take longer than the API's."""
-    engine = create_engine(driver_url(url), poolclass=NullPool)
+    engine = tool_engine(url, poolclass=NullPool)
     with engine.connect() as connection:
         current, head = current_revision(connection), head_revision()
     engine.dispose()
@@ -82,7 +81,7 @@ def connect(url: str) -> psycopg.Connection:
             f"database {redact_url(url)} is at {current or 'no revision'}, not {head}:"
             " run `make migrate` first"
         )
-    return psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(False))
+    return driver_connection(url)
 
 
 def report_table(report: ImportReport, stream: RecordStream) -> Table:

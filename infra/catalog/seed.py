@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
-from sqlalchemy import Connection, create_engine, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.pool import NullPool
 
-from shared.db.engine import driver_url
+from shared.db.engine import tool_engine
 from shared.models import CatalogPortion, CatalogProduct
 from shared.schemas.decimals import NonNegativeAmount, PositiveAmount
 from shared.schemas.fields import Unit
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", nargs="?", type=Path, default=DEFAULT_FILE)
     args = parser.parse_args(argv)
-    engine = create_engine(driver_url(os.environ["DATABASE_URL"]), poolclass=NullPool)
+    engine = tool_engine(os.environ["DATABASE_URL"], poolclass=NullPool)
     try:
         with engine.begin() as connection:
             count = load_file(connection, args.file)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 import uvicorn
-from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from functions.migrate.runner import upgrade_database
@@ -17,7 +16,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, local_database_url
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
-from shared.db.engine import driver_url
+from shared.db.engine import tool_engine
 from shared.runtime.settings import redact_url
 
 DEFAULT_HOST = "127.0.0.1"
@@ -27,7 +26,7 @@ LOCAL_SANDBOXES = 4
 
 def load_starter_catalog(database_url: str) -> None:
     """Fill an empty catalog with the shipped dataset, so search works out of the box."""
-    engine = create_engine(driver_url(database_url), poolclass=NullPool)
+    engine = tool_engine(database_url, poolclass=NullPool)
     try:
         with engine.begin() as connection:
             if catalog_is_empty(connection):

@@ -52,6 +52,22 @@ def driver_url(database_url: str) -> str:
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+def tool_engine(database_url: str, **options: Any) -> Engine:
+    """An engine for tools and tests (migrations, seeding, imports): the psycopg driver, and, as
+    for the functions, no statement ever prepared on the server. psycopg prepares a statement it
+    has run five times, and a named prepared statement is gone behind a transaction pooler (the
+    next transaction may get another server connection) and pins an RDS Proxy session."""
+    return create_engine(
+        driver_url(database_url), connect_args={"prepare_threshold": None}, **options
+    )
+
+
+def driver_connection(database_url: str) -> psycopg.Connection[Any]:
+    """A plain psycopg connection (for COPY), never preparing, for the same reason."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return psycopg.connect(url.render_as_string(hide_password=False), prepare_threshold=None)
+
+
 def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:
     """The driver's connect arguments. The statement timeout is never a `SET` (that would pin
     RDS Proxy sessions): in AWS it is the app role's own setting, applied by the server at login

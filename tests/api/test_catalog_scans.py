@@ -8,20 +8,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
 from shared.catalog.importer import run_import
 from shared.catalog.readers import open_records
+from shared.db.engine import driver_connection
 from shared.domain.barcodes import has_valid_check_digit
 from tests.support.api import Device
 from tests.support.catalog_data import OFF_JSONL, fdc_api_food
 
 
 def import_dump(database_url: str, path: Path) -> None:
-    plain = database_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain) as connection:
+    with driver_connection(database_url) as connection:
         run_import(connection, open_records(path))
 
 

@@ -127,6 +127,7 @@ def _terminate_pooled_connections(admin_url: str, database_url: str) -> int:
     ("method", "path", "body"),
     [("GET", "/v1/products", None), ("POST", "/v1/products", {"name": "Rice"})],
 )
+@pytest.mark.direct_connection
 def test_a_connection_killed_between_invocations_is_replaced_transparently(
     cached_client: tuple[TestClient, ApiGateway],
     engine: Engine,
@@ -157,6 +158,7 @@ def test_a_connection_killed_between_invocations_is_replaced_transparently(
     assert gateway.authorizer_invocations == invocations
 
 
+@pytest.mark.direct_connection
 def test_a_write_whose_connection_dies_after_checkout_is_retried_once(
     cached_client: tuple[TestClient, ApiGateway],
     engine: Engine,

@@ -24,6 +24,7 @@ from infra.catalog import synthetic
 from infra.catalog.import_dump import main as import_main
 from shared.catalog.importer import ImportReport, run_import
 from shared.catalog.readers import open_records
+from shared.db.engine import driver_connection
 from tests.support.catalog_data import OFF_JSONL, off_products
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def connection(database_url: str, clean_db: None) -> Iterator[psycopg.Connection[Any]]:
-    plain = database_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain) as conn:
+    with driver_connection(database_url) as conn:
         yield conn
 
 
