@@ -135,6 +135,7 @@ deploy-infra: $(SAM_STAMP)
 		--parameter-overrides Stage=$(STAGE) --no-fail-on-empty-changeset
 	$(SAM) deploy --template-file infra/stacks/database.yaml --stack-name countonme-$(STAGE)-database \
 		--parameter-overrides Stage=$(STAGE) NetworkStackName=countonme-$(STAGE)-network \
+		$(if $(ALARM_TOPIC_ARN),AlarmTopicArn=$(ALARM_TOPIC_ARN)) \
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
 
 # The application stack of one stage; migrations run inside the deploy when they changed.
