@@ -72,8 +72,10 @@ docs-check: $(STAMP)
 
 # The schemathesis run of the suite with many more examples per operation (minutes).
 FUZZ_EXAMPLES ?= 500
+FUZZ_SECONDS ?= 240
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/api/test_fuzz.py -q
+	$(BIN)/python -m infra.local.fuzz --seconds $(FUZZ_SECONDS) $(if $(SEED),--seed $(SEED))
 
 # Invoke one function in-process with an event file, as `sam local invoke` would (no Docker).
 invoke: $(STAMP)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import uvicorn
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.openapi_docs import merged_openapi
+from infra.local.ports import free_port
 from infra.local.template import load_template, parse_api
 
 CHROMIUM_FLAGS = (
@@ -26,12 +26,6 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--virtual-time-budget=15000", "--dump-dom",
 )  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def rendered_docs(browser: str) -> tuple[str, list[str]]:
@@ -44,7 +38,7 @@ def rendered_docs(browser: str) -> tuple[str, list[str]]:
         for path, methods in merged_openapi(gateway)["paths"].items()
         for method in methods
     ]
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_asgi_app(gateway), host="127.0.0.1", port=port, log_level="warning"
     )

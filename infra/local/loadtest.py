@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from infra.local.database import (
     start_embedded_server,
 )
 from infra.local.pgbouncer import pgbouncer
+from infra.local.ports import free_port
 
 POOLER = os.environ.get("LOAD_POOLER", "")
 DEVICES = int(os.environ.get("LOAD_DEVICES", "200" if POOLER else "50"))
@@ -185,12 +185,6 @@ def _mismatches(device_id: str, wrote: Wrote, export: dict[str, Any]) -> list[st
     return [f"{device_id}: {name} differ" for name, same in found.items() if not same]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _database_url() -> tuple[Any, str]:
     server = start_embedded_server(LOCAL_DIR / "pg-load")
     admin = socket_url(server, "postgres")
@@ -241,7 +235,7 @@ def main() -> int:
 
 
 def _serve_and_drive(url: str) -> int:
-    port = _free_port()
+    port = free_port()
     sandboxes = max(4, -(-DEVICES // FUNCTIONS)) if POOLER else 4
     env = {
         **os.environ,

@@ -1,4 +1,5 @@
-"""One OpenAPI document for the whole API, merged from each function's FastAPI app."""
+"""One OpenAPI document for the whole API, merged from each function's FastAPI app, with the links
+between operations (`infra/local/openapi_links.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from fastapi.openapi.utils import get_openapi
 
 from infra.local.gateway import ApiGateway
+from infra.local.openapi_links import add_links
 from shared.web.app_factory import API_VERSION
 
 
@@ -33,4 +35,5 @@ def merged_openapi(gateway: ApiGateway) -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+    add_links(document)
     return document

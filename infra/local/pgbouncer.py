@@ -27,6 +27,8 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
+from infra.local.ports import free_port
+
 BINARY_CANDIDATES = ("pgbouncer", "/usr/sbin/pgbouncer")
 
 
@@ -41,12 +43,6 @@ def binary() -> str:
     raise PgBouncerMissingError(
         "PgBouncer is not installed: `apt-get install pgbouncer` (make test does it as root)"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _config(
@@ -85,7 +81,7 @@ def pgbouncer(database_url: str, server_connections: int = 20) -> Iterator[str]:
         owner = pwd.getpwuid(os.stat(upstream_host).st_uid).pw_name
     else:
         upstream_host, upstream_port, owner = url.host or "127.0.0.1", url.port or 5432, "nobody"
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="pgbouncer-") as folder_name:
         folder = Path(folder_name)
         os.chmod(folder, 0o777)  # noqa: S103 - PgBouncer runs as the socket's owner, not root

@@ -1,11 +1,15 @@
 """Schemathesis over the merged OpenAPI, through the emulator with a registered device: every
 operation, schema-valid and schema-violating inputs, a fixed seed and a bounded number of
-examples (`FUZZ_EXAMPLES`, default 25 per operation) so it fits the CI budget. Any failed check
-fails the suite. `make fuzz` runs the same test with many more examples."""
+examples (`FUZZ_EXAMPLES`, default 25 per operation) so it fits the CI budget. Then the stateful
+phase, run by schemathesis' own engine against a served API: it chains real calls along the
+document's links (`infra/local/openapi_links.py`: a product's id into its portions, a portion into
+an entry, each created id into its GET, PATCH and DELETE). Any failed check fails the suite.
+`make fuzz` runs every phase for 240 s (`infra/local/fuzz.py`)."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -20,12 +24,14 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 
+from infra.local import fuzz
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.template import load_template, parse_api
 from tests.support.api import bearer, register
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+STATEFUL_SECONDS = int(os.environ.get("FUZZ_STATEFUL_SECONDS", "20"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -65,3 +71,27 @@ def token(clean_db: None) -> str:
 )
 def test_api_conforms_to_its_openapi(case: schemathesis.Case, token: str) -> None:
     case.call_and_validate(headers=bearer(token), checks=CHECKS)
+
+
+def test_the_document_links_creates_to_what_uses_their_ids() -> None:
+    links = [
+        name
+        for operations in schema.raw_schema["paths"].values()
+        for operation in operations.values()
+        for response in operation.get("responses", {}).values()
+        for name in response.get("links", {})
+    ]
+    assert len(links) >= 30
+
+
+def test_stateful_phase_follows_the_links_without_a_failure() -> None:
+    """Schemathesis' own engine against a served API (`infra/local/fuzz.py`), stateful phase only,
+    bounded by `FUZZ_STATEFUL_SECONDS`: scenarios chain creates into reads, PATCH and DELETE of
+    the created ids, with the five checks."""
+    result = fuzz.run(STATEFUL_SECONDS, seed=20261205, phases="stateful")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    covered = re.search(r"API Links:\s+(\d+) covered", output)
+    assert covered is not None and int(covered.group(1)) >= 10, output[-4000:]
+    scenarios = re.search(r"(\d+) passed", output)
+    assert scenarios is not None and int(scenarios.group(1)) > 50, output[-4000:]

@@ -11,12 +11,7 @@ import time
 import urllib.request
 
 from infra.local.database import REPO_ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from infra.local.ports import free_port
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -32,7 +27,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 def test_host_all_interfaces_serves_loopback(database_url: str, clean_db: None) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HOST": "0.0.0.0", "PORT": str(port), "DATABASE_URL": database_url}  # noqa: S104
     server = subprocess.Popen(
         [sys.executable, "-m", "infra.local.serve"],

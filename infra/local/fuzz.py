@@ -1,0 +1,108 @@
+"""The schemathesis engine against `make run`'s server, on loopback: the run the fuzz issue asked
+for (five checks, the stateful phase following the document's links, a time budget, a seed).
+
+It starts the server (`infra.local.serve`) on a free 127.0.0.1 port with a database of its own
+(`.local/pg-load` server, database countonme_fuzz, recreated), registers one device and fuzzes
+as it (erasing the device is left out: every later case would be a correct 403). The
+registration limit is raised for the run (the fuzzer's own setting; production keeps its own).
+
+    python -m infra.local.fuzz [--seconds 240] [--seed N] [--phases examples,stateful]
+
+Exit status: schemathesis' own (0 when no check failed). `make fuzz` runs it for 240 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx2
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from infra.local.database import (
+    LOCAL_DIR,
+    REPO_ROOT,
+    ensure_database,
+    socket_url,
+    start_embedded_server,
+)
+from infra.local.ports import free_port
+
+DATABASE = "countonme_fuzz"
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,"
+    "response_schema_conformance,negative_data_rejection"
+)
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+
+
+def _database_url() -> tuple[object, str]:
+    server = start_embedded_server(LOCAL_DIR / "pg-load")
+    admin = socket_url(server, "postgres")
+    engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+    engine.dispose()
+    ensure_database(admin, DATABASE)
+    return server, socket_url(server, DATABASE)
+
+
+def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx2.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx2.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str]:
+    """One schemathesis run against a fresh server; its output and exit status."""
+    _server, url = _database_url()  # keep the server referenced: it stops with this process
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(port),
+           "REGISTER_RATE_LIMIT": "10000", "AUTHORIZER_CACHE_TTL": "0"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.serve"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base, server)
+        device = {"device_id": str(uuid.uuid4())}
+        token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
+        command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",
+                   "-H", f"Authorization: Bearer {token}", "--checks", CHECKS,
+                   "--phases", phases, "--max-time", str(seconds), "--seed", str(seed),
+                   "--exclude-path", "/v1/devices/me"]  # fmt: skip
+        return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.fuzz")
+    parser.add_argument("--seconds", type=int, default=240)
+    parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
+    args = parser.parse_args()
+    result = run(args.seconds, args.seed, args.phases)
+    print(result.stdout + result.stderr)
+    return result.returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
