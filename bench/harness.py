@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Connection, text
 
-from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
+from infra.local.database import LOCAL_DIR, recreated_database
 from infra.local.events import LambdaContext
 from shared.db.engine import driver_url
 
@@ -31,15 +30,8 @@ def prepare_database() -> str:
     if configured:
         url = driver_url(configured)
     else:
-        server = start_embedded_server(LOCAL_DIR / "pg-bench")
+        server, url = recreated_database(LOCAL_DIR / "pg-bench", BENCH_DATABASE)
         prepare_database.server = server  # type: ignore[attr-defined] - keep it running
-        admin = socket_url(server, "postgres")
-        engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-        engine.dispose()
-        ensure_database(admin, BENCH_DATABASE)
-        url = socket_url(server, BENCH_DATABASE)
     os.environ["DATABASE_URL"] = url
     upgrade_database(url)
     return url

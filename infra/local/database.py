@@ -57,6 +57,21 @@ def ensure_database(admin_url: str, database: str) -> None:
         engine.dispose()
 
 
+def recreated_database(pgdata: Path, database: str) -> tuple[pgserver.PostgresServer, str]:
+    """Start the embedded server in `pgdata` and give it an empty `database` (dropped first if it
+    exists, whoever is connected): a run of its own for the load test and the fuzzer."""
+    server = start_embedded_server(pgdata)
+    admin = socket_url(server, "postgres")
+    engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+    ensure_database(admin, database)
+    return server, socket_url(server, database)
+
+
 def embedded_database_url(pgdata: Path, database: str) -> tuple[pgserver.PostgresServer, str]:
     """Start the embedded server, make sure `database` exists, and return its URL."""
     server = start_embedded_server(pgdata)

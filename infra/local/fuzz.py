@@ -17,22 +17,13 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import httpx2
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
-from infra.local.database import (
-    LOCAL_DIR,
-    REPO_ROOT,
-    ensure_database,
-    socket_url,
-    start_embedded_server,
-)
-from infra.local.ports import free_port
+from infra.local.database import LOCAL_DIR, REPO_ROOT, recreated_database
+from infra.local.ports import free_port, wait_for_health
 
 DATABASE = "countonme_fuzz"
 CHECKS = (
@@ -42,32 +33,11 @@ CHECKS = (
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def _database_url() -> tuple[object, str]:
-    server = start_embedded_server(LOCAL_DIR / "pg-load")
-    admin = socket_url(server, "postgres")
-    engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    engine.dispose()
-    ensure_database(admin, DATABASE)
-    return server, socket_url(server, DATABASE)
-
-
-def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx2.get(f"{base}/health", timeout=2).status_code == 200:
-                return
-        except httpx2.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the server did not start")
-
-
 def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str]:
     """One schemathesis run against a fresh server; its output and exit status."""
-    _server, url = _database_url()  # keep the server referenced: it stops with this process
+    _server, url = recreated_database(
+        LOCAL_DIR / "pg-load", DATABASE
+    )  # keep the server referenced: it stops with this process
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(port),
            "REGISTER_RATE_LIMIT": "10000", "AUTHORIZER_CACHE_TTL": "0"}  # fmt: skip
@@ -80,7 +50,8 @@ def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base, server)
+        if not wait_for_health(base, server):
+            raise RuntimeError("the server did not start")
         device = {"device_id": str(uuid.uuid4())}
         token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
         command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",

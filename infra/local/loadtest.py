@@ -30,19 +30,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx2
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from functions.migrate.runner import upgrade_database
-from infra.local.database import (
-    LOCAL_DIR,
-    REPO_ROOT,
-    ensure_database,
-    socket_url,
-    start_embedded_server,
-)
+from infra.local.database import LOCAL_DIR, REPO_ROOT, recreated_database
 from infra.local.pgbouncer import pgbouncer
-from infra.local.ports import free_port
+from infra.local.ports import free_port, wait_for_health
 
 POOLER = os.environ.get("LOAD_POOLER", "")
 DEVICES = int(os.environ.get("LOAD_DEVICES", "200" if POOLER else "50"))
@@ -185,17 +177,6 @@ def _mismatches(device_id: str, wrote: Wrote, export: dict[str, Any]) -> list[st
     return [f"{device_id}: {name} differ" for name, same in found.items() if not same]
 
 
-def _database_url() -> tuple[Any, str]:
-    server = start_embedded_server(LOCAL_DIR / "pg-load")
-    admin = socket_url(server, "postgres")
-    engine = create_engine(admin, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    engine.dispose()
-    ensure_database(admin, DATABASE)
-    return server, socket_url(server, DATABASE)
-
-
 async def _drive(base: str) -> tuple[Recorder, list[str], float]:
     recorder = Recorder()
     started = time.monotonic()
@@ -223,7 +204,9 @@ def _report(recorder: Recorder, mismatches: list[str], elapsed: float) -> str:
 
 
 def main() -> int:
-    _server, url = _database_url()  # keep the server referenced: it stops with this process
+    _server, url = recreated_database(
+        LOCAL_DIR / "pg-load", DATABASE
+    )  # keep the server referenced: it stops with this process
     with ExitStack() as stack:
         if POOLER == "pgbouncer":
             upgrade_database(url)  # migrations go direct, as the migrate function does
@@ -255,17 +238,9 @@ def _serve_and_drive(url: str) -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx2.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                print("the server did not start", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
+        if not wait_for_health(base, process):
+            print("the server did not start", file=sys.stderr)
+            return 1
         recorder, mismatches, elapsed = asyncio.run(_drive(base))
     finally:
         process.terminate()
