@@ -14,7 +14,6 @@ Exit status: schemathesis' own (0 when no check failed). `make fuzz` runs it for
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import uuid
@@ -22,8 +21,8 @@ from pathlib import Path
 
 import httpx2
 
-from infra.local.database import LOCAL_DIR, REPO_ROOT, recreated_database
-from infra.local.ports import free_port, wait_for_health
+from infra.local.database import LOCAL_DIR, recreated_database
+from infra.local.ports import serving
 
 DATABASE = "countonme_fuzz"
 CHECKS = (
@@ -35,23 +34,10 @@ SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str]:
     """One schemathesis run against a fresh server; its output and exit status."""
-    _server, url = recreated_database(
-        LOCAL_DIR / "pg-load", DATABASE
-    )  # keep the server referenced: it stops with this process
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "HOST": "127.0.0.1", "PORT": str(port),
-           "REGISTER_RATE_LIMIT": "10000", "AUTHORIZER_CACHE_TTL": "0"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.serve"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        if not wait_for_health(base, server):
-            raise RuntimeError("the server did not start")
+    # Keep the server referenced: it stops with this process.
+    _server, url = recreated_database(LOCAL_DIR / "pg-load", DATABASE)
+    settings = {"REGISTER_RATE_LIMIT": "10000", "AUTHORIZER_CACHE_TTL": "0"}
+    with serving(url, settings) as base:
         device = {"device_id": str(uuid.uuid4())}
         token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
         command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",
@@ -59,9 +45,6 @@ def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str
                    "--phases", phases, "--max-time", str(seconds), "--seed", str(seed),
                    "--exclude-path", "/v1/devices/me"]  # fmt: skip
         return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def main() -> int:

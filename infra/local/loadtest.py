@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -32,9 +31,9 @@ from typing import Any
 import httpx2
 
 from functions.migrate.runner import upgrade_database
-from infra.local.database import LOCAL_DIR, REPO_ROOT, recreated_database
+from infra.local.database import LOCAL_DIR, recreated_database
 from infra.local.pgbouncer import pgbouncer
-from infra.local.ports import free_port, wait_for_health
+from infra.local.ports import serving
 
 POOLER = os.environ.get("LOAD_POOLER", "")
 DEVICES = int(os.environ.get("LOAD_DEVICES", "200" if POOLER else "50"))
@@ -218,33 +217,18 @@ def main() -> int:
 
 
 def _serve_and_drive(url: str) -> int:
-    port = free_port()
     sandboxes = max(4, -(-DEVICES // FUNCTIONS)) if POOLER else 4
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
+    settings = {
         "REGISTER_RATE_LIMIT": str(DEVICES * 10),
         "SANDBOXES_PER_FUNCTION": str(sandboxes),
         "DB_POOL_SIZE": str(sandboxes * FUNCTIONS),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.serve"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        if not wait_for_health(base, process):
-            print("the server did not start", file=sys.stderr)
-            return 1
-        recorder, mismatches, elapsed = asyncio.run(_drive(base))
-    finally:
-        process.terminate()
-        process.wait(30)
+        with serving(url, settings) as base:
+            recorder, mismatches, elapsed = asyncio.run(_drive(base))
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if POOLER:
         print(
             f"through {POOLER}: {sandboxes * FUNCTIONS} sandbox connections over"

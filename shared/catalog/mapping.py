@@ -23,11 +23,9 @@ rounding on labels). NUL characters are stripped from every text.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -83,11 +81,6 @@ class CatalogRecord:
     category: str | None
     popularity: int
     portions: tuple[Portion, ...] = field(default_factory=tuple)
-
-    def content_hash(self) -> str:
-        """A digest of everything stored, so a re-import can skip a product that did not change."""
-        canonical = json.dumps(asdict(self), sort_keys=True, default=str, separators=(",", ":"))
-        return hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
