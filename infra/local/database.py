@@ -1,45 +1,35 @@
-"""An embedded PostgreSQL (the `pgserver` wheel) for `make run` and the tests.
-
-pgserver listens on a Unix socket only (no TCP port to collide with) and stops the server when the
-last process that asked for it exits, so Ctrl-C on `make run` also stops the database.
+"""Databases on the embedded PostgreSQL (`infra/local/embedded_postgres.py`) for `make run`, the
+tests, the load test, the fuzzer and the benchmarks. The server stops when the last process that
+asked for it exits, so Ctrl-C on `make run` also stops the database.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-if TYPE_CHECKING:
-    import pgserver
+from infra.local import embedded_postgres
+from infra.local.embedded_postgres import EmbeddedServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_DIR = REPO_ROOT / ".local"
 
 
-def start_embedded_server(pgdata: Path) -> pgserver.PostgresServer:
+def start_embedded_server(pgdata: Path) -> EmbeddedServer:
     """Start (or join) the embedded server whose data lives in `pgdata`."""
-    pgdata.mkdir(parents=True, exist_ok=True)
-    # pgserver keeps lock files in the user's runtime dir; give it one of ours where none is set.
-    runtime_dir = LOCAL_DIR / "runtime"
-    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
-    import pgserver  # imported here: it reads XDG_RUNTIME_DIR at import time
-
-    return pgserver.get_server(pgdata, cleanup_mode="stop")
+    return embedded_postgres.start(pgdata)
 
 
-def socket_url(server: pgserver.PostgresServer, database: str) -> str:
+def socket_url(server: EmbeddedServer, database: str) -> str:
     """A psycopg URL for `database` on the server's Unix socket (libpq takes the socket's
     directory as the host)."""
-    info = server.get_postmaster_info()
-    directory = quote(str(info.socket_dir), safe="/")
+    directory = quote(str(server.socket_dir), safe="/")
     return (
-        f"postgresql+psycopg://{server.postgres_user}@/{database}?host={directory}&port={info.port}"
+        f"postgresql+psycopg://{server.postgres_user}@/{database}?host={directory}&port={server.port}"
     )
 
 
@@ -57,7 +47,7 @@ def ensure_database(admin_url: str, database: str) -> None:
         engine.dispose()
 
 
-def recreated_database(pgdata: Path, database: str) -> tuple[pgserver.PostgresServer, str]:
+def recreated_database(pgdata: Path, database: str) -> tuple[EmbeddedServer, str]:
     """Start the embedded server in `pgdata` and give it an empty `database` (dropped first if it
     exists, whoever is connected): a run of its own for the load test and the fuzzer."""
     server = start_embedded_server(pgdata)
@@ -72,7 +62,7 @@ def recreated_database(pgdata: Path, database: str) -> tuple[pgserver.PostgresSe
     return server, socket_url(server, database)
 
 
-def embedded_database_url(pgdata: Path, database: str) -> tuple[pgserver.PostgresServer, str]:
+def embedded_database_url(pgdata: Path, database: str) -> tuple[EmbeddedServer, str]:
     """Start the embedded server, make sure `database` exists, and return its URL."""
     server = start_embedded_server(pgdata)
     ensure_database(socket_url(server, "postgres"), database)
