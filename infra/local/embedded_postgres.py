@@ -47,7 +47,8 @@ def _run_as() -> str | None:
     try:
         pwd.getpwnam(SERVER_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", SERVER_USER], check=True)
+        useradd = ["useradd", "--system", "--no-create-home", SERVER_USER]
+        subprocess.run(useradd, check=True)  # noqa: S603 (a fixed command, run as root)
     return SERVER_USER
 
 
@@ -65,7 +66,8 @@ def _give_to(path: Path, user: str | None) -> None:
 
 def _pg(binary: str, *args: str, user: str | None) -> None:
     command = [str(bin_dir() / binary), *args]
-    subprocess.run(command, check=True, capture_output=True, text=True, user=user)
+    # The pinned binaries with our own arguments:
+    subprocess.run(command, check=True, capture_output=True, text=True, user=user)  # noqa: S603
 
 
 def _socket_dir(pgdata: Path, user: str | None) -> Path:
