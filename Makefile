@@ -101,7 +101,8 @@ catalog-import: $(STAMP)
 	@test -n "$(FILE)" || { echo 'usage: make catalog-import FILE=<path> [SOURCE=off|usda] [ARGS="--dry-run --limit N --full"]'; exit 2; }
 	$(BIN)/python -m infra.catalog.import_dump "$(FILE)" $(if $(SOURCE),--source $(SOURCE)) $(ARGS)
 
-# The catalog benchmark (bench/bench_catalog.py; up to 30 minutes): import speed, memory, re-import.
+# The catalog benchmark (bench/bench_catalog.py, bench/bench_search.py; up to 45 minutes): import
+# speed, memory, re-import, then search and barcode lookup on the imported catalog.
 bench-catalog: $(STAMP)
 	$(BIN)/python -m bench.bench_catalog
 

@@ -1,4 +1,5 @@
-"""`make bench-catalog`: the catalog import at Open Food Facts scale (up to 30 minutes).
+"""`make bench-catalog`: the catalog import at Open Food Facts scale, then search on what it
+imported (`bench/bench_search.py`); up to 45 minutes.
 
 - A synthetic dump of `CATALOG_BENCH_PRODUCTS` (3·10⁶) products in the OFF JSONL shape
   (`infra/catalog/synthetic.py`, kept in `.local/bench-catalog/` between runs) imported into an
@@ -239,9 +240,12 @@ def run(url: str) -> str:
 
 
 def main() -> None:
+    from bench import bench_search
     from bench.harness import prepare_database
 
-    print(run(prepare_database()), flush=True)
+    url = prepare_database()
+    print(run(url), end="\n\n", flush=True)
+    print(bench_search.run(url), flush=True)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,8 @@ def clean_db(engine: Engine) -> Iterator[None]:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE devices, catalog_products, catalog_import_staging, rate_limit_hits"
+                "TRUNCATE devices, catalog_products, catalog_import_staging, catalog_search_words,"
+                " rate_limit_hits"
                 " RESTART IDENTITY CASCADE"
             )
         )

@@ -58,6 +58,12 @@ async def search_products(
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=60)] = 35,
 ):
+    """The device's own products whose name contains `q` first (names starting with it, then the
+    rest, each alphabetical), then catalog products by relevance: exact name; generic foods whose
+    name starts with `q`; every word of `q` starting a word of the name or brand, in any order;
+    `q` inside the name or brand (3 characters or more); then, when few match, the closest
+    spellings. Inside each: most scanned first, then the shorter name. Case- and
+    accent-insensitive; `%`, `_` and `\\` are literal."""
     with reading(caller) as session:
         return product_search.search_products(session, caller.device_id, q, limit)
 
@@ -122,7 +128,8 @@ async def list_catalog(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ):
-    """The catalog has no owner; the device dependency still refuses unauthenticated calls."""
+    """The catalog by name, or with `search` in the order of `/v1/products/search`'s catalog
+    part. The catalog has no owner; the device dependency still refuses unauthenticated calls."""
     with reading(caller) as session:
         return catalog.list_products(session, (search or "").strip() or None, limit, offset)
 

@@ -32,6 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from shared.db.engine import tool_engine
 from shared.models import CatalogPortion, CatalogProduct
+from shared.repositories.catalog_import import rebuild_search_words
 from shared.schemas.decimals import NonNegativeAmount, PositiveAmount
 from shared.schemas.fields import Unit
 
@@ -140,6 +141,7 @@ def load_file(connection: Connection, path: Path) -> int:
         products = list(parse_lines(handle, path.name))
     for product in products:
         upsert_product(connection, product)
+    rebuild_search_words(connection.connection.driver_connection)
     return len(products)
 
 

@@ -28,9 +28,7 @@ def socket_url(server: EmbeddedServer, database: str) -> str:
     """A psycopg URL for `database` on the server's Unix socket (libpq takes the socket's
     directory as the host)."""
     directory = quote(str(server.socket_dir), safe="/")
-    return (
-        f"postgresql+psycopg://{server.postgres_user}@/{database}?host={directory}&port={server.port}"
-    )
+    return f"postgresql+psycopg://{server.postgres_user}@/{database}?host={directory}&port={server.port}"
 
 
 def ensure_database(admin_url: str, database: str) -> None:

@@ -186,6 +186,7 @@ def run_import(
             report.unchanged = counts.unchanged
             if full and report.complete:
                 report.retired = catalog_import.retire_absent(connection, run_id, stream.source)
+            catalog_import.rebuild_search_words(connection)
     finally:
         if loader is not None and connection is not None:
             loader.close()

@@ -2,7 +2,12 @@
 
 from shared.models.base import Base
 from shared.models.body_weight import BodyWeight
-from shared.models.catalog import CatalogImportStaging, CatalogPortion, CatalogProduct
+from shared.models.catalog import (
+    CatalogImportStaging,
+    CatalogPortion,
+    CatalogProduct,
+    CatalogSearchWord,
+)
 from shared.models.device import Device
 from shared.models.food_entry import FoodEntry
 from shared.models.goal import UserGoal
@@ -15,6 +20,7 @@ __all__ = [
     "CatalogImportStaging",
     "CatalogPortion",
     "CatalogProduct",
+    "CatalogSearchWord",
     "Device",
     "FoodEntry",
     "Product",

@@ -5,39 +5,34 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct
-from shared.repositories.common import contains_pattern
-
-# Queries this long or longer also use full-text search; shorter ones only the substring match.
-FULL_TEXT_MIN_LENGTH = 3
-
-
-def substring_match(q: str) -> ColumnElement[bool]:
-    pattern = contains_pattern(q)
-    return or_(CatalogProduct.display_name.ilike(pattern), CatalogProduct.brand.ilike(pattern))
+from shared.repositories import catalog_search
 
 
 def list_with_default(
     session: Session, search: str | None, limit: int, offset: int
 ) -> list[tuple[CatalogProduct, CatalogPortion | None]]:
+    """A page of the catalog with each product's default portion: by name, or with `search` in
+    the search engine's order (`catalog_search`)."""
     statement: Select = select(CatalogProduct, CatalogPortion).outerjoin(
         CatalogPortion,
         and_(CatalogPortion.catalog_product_id == CatalogProduct.id, CatalogPortion.is_default),
     )
-    order: list = [CatalogProduct.display_name, CatalogProduct.id]
     if search:
-        if len(search) >= FULL_TEXT_MIN_LENGTH:
-            query = func.websearch_to_tsquery("english", search)
-            statement = statement.where(
-                or_(CatalogProduct.search_document.op("@@")(query), substring_match(search))
-            )
-            order.insert(0, func.ts_rank(CatalogProduct.search_document, query).desc())
-        else:
-            statement = statement.where(substring_match(search))
-    statement = statement.order_by(*order).limit(limit).offset(offset)
+        hits = catalog_search.matches(search, limit + offset)
+        statement = statement.join(hits, hits.c.id == CatalogProduct.id).order_by(
+            hits.c.tier,
+            CatalogProduct.popularity.desc(),
+            func.length(CatalogProduct.search_name),
+            CatalogProduct.search_name,
+            CatalogProduct.id,
+        )
+    else:
+        statement = statement.order_by(CatalogProduct.display_name, CatalogProduct.id)
+    statement = statement.limit(limit).offset(offset)
     return [(product, portion) for product, portion in session.execute(statement)]
 
 

@@ -200,3 +200,21 @@ def retire_absent(connection: psycopg.Connection[Any], run_id: uuid.UUID, source
             {"source": source, "run_id": run_id},
         )
         return cursor.rowcount
+
+
+# The typo-tolerant search tier's vocabulary (`catalog_search`): every word of the documents, how
+# many products hold it and the ids of its best ranked 60 (the largest search page).
+REBUILD_SEARCH_WORDS = """
+DELETE FROM catalog_search_words;
+INSERT INTO catalog_search_words (word, products, best)
+SELECT w.word, count(*),
+       (array_agg(p.id ORDER BY p.popularity DESC, length(p.search_name), p.id))[1:60]
+FROM catalog_products p, unnest(tsvector_to_array(p.search_document)) AS w(word)
+GROUP BY w.word
+"""
+
+
+def rebuild_search_words(connection: psycopg.Connection[Any]) -> None:
+    """Rebuild the vocabulary in one transaction (searches read the old one until it commits)."""
+    with connection.transaction():
+        connection.execute(REBUILD_SEARCH_WORDS)

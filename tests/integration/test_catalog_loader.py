@@ -107,10 +107,14 @@ def test_shipped_dataset_loads_and_is_usable(engine: Engine) -> None:
         apple = conn.execute(
             text(
                 "SELECT display_name FROM catalog_products"
-                " WHERE search_document @@ websearch_to_tsquery('english', 'apples')"
+                " WHERE search_document @@ to_tsquery('simple', 'apple:*')"
                 " ORDER BY display_name LIMIT 1"
             )
+        ).scalar_one()
+        words = conn.execute(
+            text("SELECT products FROM catalog_search_words WHERE word = 'apple'")
         ).scalar_one()
     assert without_default == 0
     assert portions > products
     assert apple == "Apple"
+    assert words >= 2  # the vocabulary of the typo-tolerant tier was rebuilt

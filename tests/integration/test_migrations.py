@@ -159,18 +159,29 @@ def test_non_positive_amounts_are_rejected(engine: Engine) -> None:
 
 
 @pytest.mark.usefixtures("clean_db")
-def test_catalog_search_document_is_generated(engine: Engine) -> None:
+def test_catalog_search_columns_are_generated_folded(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO catalog_products (source, source_id, name, display_name, category)"
-                " VALUES ('test', '1', 'Apples, raw', 'Apple', 'Fruits')"
+                "INSERT INTO catalog_products (source, source_id, name, display_name, brand)"
+                " VALUES ('off', '1', 'x', 'PÂTE à Tartiner, Noisettes', 'Ferrero'),"
+                " ('usda', '2', 'x', 'Apples, raw', NULL)"
             )
         )
-        found = conn.execute(
+        rows = conn.execute(
             text(
-                "SELECT display_name FROM catalog_products"
-                " WHERE search_document @@ websearch_to_tsquery('english', 'fruit')"
+                "SELECT search_name, search_head, search_text, is_generic,"
+                " search_document @@ to_tsquery('simple', 'ferr:* & tart:*') AS words"
+                " FROM catalog_products ORDER BY source_id"
             )
-        ).scalar_one()
-    assert found == "Apple"
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (
+            "pate a tartiner, noisettes",
+            "pate a tartiner",
+            "pate a tartiner, noisettes ferrero",
+            False,
+            True,
+        ),
+        ("apples, raw", "apples", "apples, raw ", True, False),
+    ]

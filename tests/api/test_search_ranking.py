@@ -1,0 +1,86 @@
+"""Search ranking on real data: the shipped basics, the Open Food Facts sample and the FDC
+Foundation sample (`../shared/catalog-data`), imported as production imports them. For each
+query, the product a person typing it means is among the first three results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from infra.catalog.seed import DEFAULT_FILE, load_file
+from shared.catalog.importer import run_import
+from shared.catalog.readers import open_records
+from shared.db.engine import driver_connection
+from tests.support.api import Device
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "catalog-data"
+SAMPLES = (
+    DATA / "off" / "openfoodfacts-products-min.jsonl.gz",
+    DATA / "fdc" / "foundation_food_json_first9.json",
+)
+
+# query -> the display name expected in the top 3, and why
+EXPECTED = {
+    "nutella": "Nutella",  # the most scanned of several exact names
+    "ferrero nutella": "Nutella",  # brand + name
+    "nutella ferrero": "Nutella",  # in either order
+    "nutela": "Nutella",  # a typo
+    "pate a tartiner": "Pate a tartiner",  # exact, without accents
+    "pâte à tartiner noisettes": "Véritable pâte à tartiner noisettes chocolat noir",
+    "truite fumee": "Truite fumée",  # accents typed or not
+    "yaourt brebis": "Yaourt nature brebis",  # words apart in the name
+    "hummus": "Hummus",  # the generic food before branded ones
+    "kale": "Kale",
+    "egg": "Egg",
+    "apple": "Apple",  # not "Apple juice" or anything with apple in it
+    "banana": "Banana",
+    "milk": "Milk 2%",  # a generic milk, not milk chocolate
+    "almonds": "Almonds",
+    "croissant": "Croissant",
+    "tic tac": "Tic tac orange",
+    "ferrero rocher": "Ferrero Rocher",
+    "lindt 90": "Lindt Excellence Dark 90% Cocoa",
+    "brocoli": "Broccoli",  # a typo
+    "pizza margherita": "Pizza Margherita",
+    "prunes": "Pitted Prunes",  # a word inside a branded name
+    "sourdough": "Sliced Cracked Wheat Sourdough Bread",
+    "peanut butter": "Peanut butter",
+    "greek yogurt": "Greek yogurt (nonfat)",
+    "grape tomatoes": "Tomatoes, grape, raw",  # word order of the USDA name
+    "frankfurter beef": "Frankfurter, beef, unheated",
+    "dark chocolate": "Dark chocolate 70-85%",
+    "crumpet": "Crumpets",  # a word prefix
+    "tartiner": "Pate a tartiner",  # a word inside the name, the shorter name first
+}
+
+
+@pytest.fixture
+def real_catalog(engine: Engine, database_url: str, clean_db: None) -> None:
+    with engine.begin() as conn:
+        load_file(conn, DEFAULT_FILE)
+    with driver_connection(database_url) as conn:
+        for sample in SAMPLES:
+            run_import(conn, open_records(sample))
+
+
+@pytest.mark.usefixtures("real_catalog")
+def test_the_food_meant_is_in_the_top_three(device: Device) -> None:
+    assert len(EXPECTED) >= 20
+    misses = {}
+    for query, expected in EXPECTED.items():
+        response = device.get("/v1/products/search", params={"q": query, "limit": 10})
+        assert response.status_code == 200, response.text
+        names = [item["display_name"] for item in response.json()]
+        if expected not in names[:3]:
+            misses[query] = names[:5]
+    assert misses == {}
+
+
+@pytest.mark.usefixtures("real_catalog")
+def test_the_catalog_listing_ranks_the_same_way(device: Device) -> None:
+    for query in ("nutella ferrero", "truite fumee", "milk"):
+        listing = device.get("/v1/catalog/products", params={"search": query, "limit": 10})
+        search = device.get("/v1/products/search", params={"q": query, "limit": 10})
+        assert [i["id"] for i in listing.json()] == [i["id"] for i in search.json()]
