@@ -10,7 +10,7 @@
   prefixes match as typed; the category no longer matches (it ranked "Dairies" above "milk").
 - Indexes: equality and prefix on the name (`text_pattern_ops`), the generic foods' names and
   heads, the document (GIN), trigrams of the text for substrings (GIN, `pg_trgm`), and the order
-  every tier ranks by (popularity, then shorter name).
+  the word tier walks (popularity, then id, covering the document so the walk reads no table).
 - `catalog_search_words`: every word of the catalog with how many products hold it and the ids
   of the best ranked ones, rebuilt after each import (`shared.repositories.catalog_import`). The
   typo-tolerant tier finds the closest words here (trigram similarity) and reads their products
@@ -106,7 +106,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_catalog_products_rank",
         "catalog_products",
-        [sa.text("popularity DESC"), sa.text("length(search_name)"), "id"],
+        [sa.text("popularity DESC"), "id"],
+        postgresql_include=["search_document"],
     )
     op.create_table(
         "catalog_search_words",

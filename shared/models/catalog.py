@@ -70,12 +70,12 @@ class CatalogProduct(Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
-        # The order inside every search tier: most scanned first, then the shorter name.
+        # The order the large search tiers walk (`shared.repositories.catalog_search`).
         Index(
             "ix_catalog_products_rank",
             text("popularity DESC"),
-            text("length(search_name)"),
             "id",
+            postgresql_include=["search_document"],
         ),
     )
 
