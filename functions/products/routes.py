@@ -60,7 +60,8 @@ async def search_products(
 ):
     """The device's own products whose name contains `q` first (names starting with it, then the
     rest, each alphabetical), then catalog products by relevance: exact name; generic foods whose
-    name starts with `q`; every word of `q` starting a word of the name or brand, in any order;
+    name starts with `q`; every word of `q` a word of the name or brand, in any order, the last one
+    possibly unfinished;
     `q` inside the name or brand (3 characters or more); then, when few match, the closest
     spellings. Inside each: most scanned first, then the shorter name. Case- and
     accent-insensitive; `%`, `_` and `\\` are literal."""

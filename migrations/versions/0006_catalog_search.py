@@ -11,6 +11,8 @@
 - Indexes: equality and prefix on the name (`text_pattern_ops`), the generic foods' names and
   heads, the document (GIN), trigrams of the text for substrings (GIN, `pg_trgm`), and the order
   the word tier walks (popularity, then id, covering the document so the walk reads no table).
+- `ix_products_name_trgm`: trigrams of the device's own product names, for product search's
+  substring match when a device holds thousands of products.
 - `catalog_search_words`: every word of the catalog with how many products hold it and the ids
   of the best ranked ones, rebuilt after each import (`shared.repositories.catalog_import`). The
   typo-tolerant tier finds the closest words here (trigram similarity) and reads their products
@@ -109,6 +111,14 @@ def upgrade() -> None:
         [sa.text("popularity DESC"), "id"],
         postgresql_include=["search_document"],
     )
+    op.create_index(
+        "ix_products_name_trgm",
+        "products",
+        ["name"],
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+        postgresql_where="deleted_at IS NULL",
+    )
     op.create_table(
         "catalog_search_words",
         sa.Column("word", sa.Text(), nullable=False),
@@ -128,6 +138,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("catalog_search_words")
+    op.drop_index("ix_products_name_trgm", table_name="products")
     for index in (
         "ix_catalog_products_rank",
         "ix_catalog_products_search_text_trgm",

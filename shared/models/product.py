@@ -30,6 +30,14 @@ class Product(DeviceOwned, Base):
         # Target of the composite foreign keys that keep children on their product's device.
         UniqueConstraint("id", "device_id"),
         Index("ix_products_device_live", "device_id", "name", postgresql_where=LIVE),
+        # Product search's substring match (ILIKE) on a device with thousands of products.
+        Index(
+            "ix_products_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+            postgresql_where=LIVE,
+        ),
         Index(
             "uq_products_device_barcode_live",
             "device_id",

@@ -53,6 +53,8 @@ EXPECTED = {
     "dark chocolate": "Dark chocolate 70-85%",
     "crumpet": "Crumpets",  # a word prefix
     "tartiner": "Pate a tartiner",  # a word inside the name, the shorter name first
+    "greek yog": "Greek yogurt (nonfat)",  # the last word still being typed
+    "nutel": "Nutella",
 }
 
 
