@@ -21,10 +21,13 @@ the rank index (`ix_catalog_products_rank`: popularity, then id, an order that s
 the words; it covers the document, so the walk reads no table rows) finds a common word's
 matches at once but walks far for a rare one. Reading every match from the word index and
 sorting them is quick for a rare word and slow for a common one. Left to choose, the planner took
-0.12 s for "greek yogurt" (4,887 matches at 3·10⁶ products). So the tier walks the best ranked
-`RANK_WALK` products and takes the first `2 x window` that match; only when fewer matched does
-it read every match from the word index. The substring tier takes `2 x window` in the planner's
-choice. "Shorter name first" among equally scanned products is thus exact for rare words and
+0.12 s for "greek yogurt" (4,887 matches at 3·10⁶ products). So the tier decides with the
+vocabulary's document frequencies: when the query's rarest word is in fewer than `WALK_FROM_PRODUCTS` products it reads
+every match from the word index (at most that many; a miss costs nothing); otherwise it walks the
+best ranked `RANK_WALK` products and takes the first `2 x window` that match, and reads every
+match only when fewer than a page matched (then the words co-occur in fewer than 1 product in
+850, a few thousand rows). The substring tier takes `2 x window` in the planner's choice.
+"Shorter name first" among equally scanned products is thus exact for rare words and
 holds among the candidates for common ones: a rank index ordered by name length too put every
 match of a long word at its far end ("peanut butter" walked 235,000 rows, 0.68 s).
 
@@ -49,12 +52,13 @@ _WORD = re.compile(r"[^\W_]+")
 # The word and substring tiers can match millions of rows; they take this many candidates per
 # result in rank-index order, and the shorter names among them come first.
 CANDIDATES_PER_RESULT = 2
-# How far the word tier walks the rank index (an index-only scan: it covers the document) before
-# it reads every match from the word index: enough for words in more than 1 product in 300.
-RANK_WALK = 20000
+# How far the word tier walks the rank index (index-only: it covers the document), and from how
+# many products holding the query's rarest word on: below that, reading every match is cheaper.
+RANK_WALK = 30000
+WALK_FROM_PRODUCTS = 2000
 _TIERS_SQL = """
 WITH completions AS (
-    SELECT word FROM catalog_search_words
+    SELECT word, products FROM catalog_search_words
     WHERE word >= catalog_fold(:last_word) AND word < catalog_fold(:last_word) || chr(1114111)
       AND word ~ '^[[:alnum:]]+$' AND length(CAST(:last_word AS text)) >= 3
     ORDER BY products DESC LIMIT 50
@@ -67,6 +71,14 @@ WITH completions AS (
             to_tsquery('simple', catalog_fold(:last_word) || ':*')
         ) AS q
     ) AS last
+), rarest_word AS (
+    SELECT least(
+        (SELECT min(coalesce(w.products, 0))
+         FROM unnest(CAST(:whole_list AS text[])) AS typed(word)
+         LEFT JOIN catalog_search_words w ON w.word = catalog_fold(typed.word)),
+        CASE WHEN length(CAST(:last_word AS text)) >= 3
+             THEN (SELECT coalesce(sum(products), 0) FROM completions) END
+    ) AS products
 ), exact AS (
     SELECT id, 0 AS tier FROM catalog_products
     WHERE search_name = catalog_fold(:query)
@@ -81,13 +93,14 @@ WITH completions AS (
         SELECT id, search_document FROM catalog_products
         ORDER BY popularity DESC, id LIMIT :walk
     ) AS best
-    WHERE search_document @@ (SELECT q FROM word_query)
+    WHERE coalesce((SELECT products FROM rarest_word), :walk_from) >= :walk_from
+      AND search_document @@ (SELECT q FROM word_query)
     LIMIT :candidates
 ), word_prefix AS (
     SELECT id, 2 AS tier FROM words_among_best
     UNION ALL (
         SELECT id, 2 AS tier FROM catalog_products
-        WHERE (SELECT count(*) FROM words_among_best) < :candidates
+        WHERE (SELECT count(*) FROM words_among_best) < :window
           AND search_document @@ (SELECT q FROM word_query)
         ORDER BY popularity + 0 DESC, id LIMIT :candidates
     )
@@ -137,12 +150,14 @@ def matches(query: str, window: int) -> Subquery:
         "prefix": escape_like(query) + "%",
         "contains": contains_pattern(query),
         "whole_words": " & ".join(words[:-1]) or None,
+        "whole_list": words[:-1],
         "last_word": words[-1] if words else None,
         "substring_allowed": len(query) >= SUBSTRING_MIN_LENGTH,
         "words": words,
         "window": window,
         "candidates": window * CANDIDATES_PER_RESULT,
         "walk": RANK_WALK,
+        "walk_from": WALK_FROM_PRODUCTS,
     }
     statement = text(_TIERS_SQL).bindparams(**params)
     return statement.columns(id=UUID(as_uuid=True), tier=Integer).subquery("hits")
