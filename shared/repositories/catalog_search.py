@@ -22,10 +22,11 @@ the words; it covers the document, so the walk reads no table rows) finds a comm
 matches at once but walks far for a rare one. Reading every match from the word index and
 sorting them is quick for a rare word and slow for a common one. Left to choose, the planner took
 0.12 s for "greek yogurt" (4,887 matches at 3·10⁶ products). So the tier decides with the
-vocabulary's document frequencies: when the query's rarest word is in fewer than `WALK_FROM_PRODUCTS` products it reads
-every match from the word index (at most that many; a miss costs nothing); otherwise it walks the
-best ranked `RANK_WALK` products and takes the first `2 x window` that match, and reads every
-match only when fewer than a page matched (then the words co-occur in fewer than 1 product in
+vocabulary's document frequencies. When the query's rarest word is in fewer than
+`WALK_FROM_PRODUCTS` products, it reads every match from the word index (at most that many; a
+miss costs nothing). Otherwise it walks the best ranked `RANK_WALK` products, takes the first
+`2 x window` that match, and reads every match only when fewer than a page matched (then the
+words co-occur in fewer than 1 product in
 850, a few thousand rows). The substring tier takes `2 x window` in the planner's choice.
 "Shorter name first" among equally scanned products is thus exact for rare words and
 holds among the candidates for common ones: a rank index ordered by name length too put every
