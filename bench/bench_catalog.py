@@ -227,7 +227,7 @@ def run(url: str) -> str:
     ]
     for name, busy, calm in (
         ("barcode lookup", prober.lookups, idle.lookups),
-        ("catalog search 'chocolate' (today's statement)", prober.searches, idle.searches),
+        ("catalog search 'chocolate'", prober.searches, idle.searches),
     ):
         lines.append(
             f"| {name} | {len(busy)} | {statistics.median(busy):.2f} |"

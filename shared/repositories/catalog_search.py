@@ -26,11 +26,11 @@ vocabulary's document frequencies. When the query's rarest word is in fewer than
 `WALK_FROM_PRODUCTS` products, it reads every match from the word index (at most that many; a
 miss costs nothing). Otherwise it walks the best ranked `RANK_WALK` products, takes the first
 `2 x window` that match, and reads every match only when fewer than a page matched (then the
-words co-occur in fewer than 1 product in
-850, a few thousand rows). The substring tier takes `2 x window` in the planner's choice.
-"Shorter name first" among equally scanned products is thus exact for rare words and
-holds among the candidates for common ones: a rank index ordered by name length too put every
-match of a long word at its far end ("peanut butter" walked 235,000 rows, 0.68 s).
+words co-occur in fewer than 1 product in 850: a few thousand rows). The substring tier takes
+`2 x window` in the planner's choice. "Shorter name first" among equally scanned products is
+thus exact for rare words and holds among the candidates for common ones: a rank index ordered
+by name length too put every match of a long word at its far end ("peanut butter" walked
+235,000 rows, 0.68 s).
 
 Earlier words match whole words; the last one (3 characters or more) matches the 50 most frequent
 vocabulary words that start with it, as whole words. A prefix makes the word index gather every
@@ -107,7 +107,7 @@ WITH completions AS (
     )
 ), substring AS (
     SELECT id, 3 AS tier FROM catalog_products
-    WHERE :substring_allowed AND (SELECT count(*) FROM word_prefix) < :window
+    WHERE :substring_allowed AND (SELECT count(DISTINCT id) FROM word_prefix) < :window
       AND search_text LIKE catalog_fold(:contains)
     ORDER BY popularity DESC, id LIMIT :candidates
 ), found AS (

@@ -13,6 +13,7 @@ from infra.catalog.seed import DEFAULT_FILE, load_file
 from shared.catalog.importer import run_import
 from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
+from shared.repositories import catalog_search
 from tests.support.api import Device
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "catalog-data"
@@ -86,3 +87,26 @@ def test_the_catalog_listing_ranks_the_same_way(device: Device) -> None:
         listing = device.get("/v1/catalog/products", params={"search": query, "limit": 10})
         search = device.get("/v1/products/search", params={"q": query, "limit": 10})
         assert [i["id"] for i in listing.json()] == [i["id"] for i in search.json()]
+
+
+@pytest.mark.usefixtures("real_catalog")
+def test_walking_the_rank_index_or_reading_every_match_gives_one_answer(
+    device: Device, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word tier walks the rank index for common words and reads every match for rare ones
+    (`catalog_search`); on a catalog small enough for both to see every match, they agree."""
+
+    def results() -> dict[str, list[str]]:
+        return {
+            query: [
+                item["id"] for item in device.get("/v1/products/search", params={"q": query}).json()
+            ]
+            for query in EXPECTED
+        }
+
+    monkeypatch.setattr(catalog_search, "WALK_FROM_PRODUCTS", 0)  # always walk first
+    walked = results()
+    monkeypatch.setattr(catalog_search, "WALK_FROM_PRODUCTS", 10**9)  # never walk
+    read = results()
+    assert walked == read
+    assert sum(len(ids) for ids in walked.values()) > 100
