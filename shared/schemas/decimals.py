@@ -1,12 +1,20 @@
-"""Decimal fields as the contract wants them: JSON numbers or numeric strings in, strings out.
+"""Decimal fields as the contract wants them: JSON numbers or decimal strings in, strings out.
 
-A value is rounded half-up to the column's scale (the app sends floats such as 33.333333) and must
-then fit the column's precision; NaN, infinities, booleans and overflow are 422, never a 500 from
-the database. Output keeps the column scale in plain notation ("100.000", never "1E+2").
+A number is rounded half-up to the column's scale (the app sends floats such as 33.333333) and
+must then fit the column's precision and the field's bounds; NaN, infinities, booleans and
+overflow are 422, never a 500 from the database. A string is what the API itself writes (plain
+notation, at most the column's scale, as the app echoes it back) within the same bounds. Output
+keeps the column scale in plain notation ("100.000", never "1E+2").
+
+The OpenAPI document says exactly what is accepted, so generated requests (schemathesis) pass
+validation: numbers get the bounds that rounding implies (`0.0005` rounds to `0.001`, so it is
+the least number a `> 0` field at scale 3 takes), strings a pattern, and the parser checks
+strings against that very pattern.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -18,19 +26,95 @@ def plain(value: Decimal, scale: int) -> str:
     return format(value.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP), "f")
 
 
+def _digits(count: int) -> str:
+    """Up to `count` more digits."""
+    return rf"[0-9]{{0,{count}}}" if count > 0 else ""
+
+
+def _nonzero_fraction(scale: int) -> str:
+    """1 to `scale` decimals, not all zero."""
+    return "|".join("0" * zeros + "[1-9]" + _digits(scale - zeros - 1) for zeros in range(scale))
+
+
+def _positive_pattern(int_digits: int, scale: int) -> str:
+    """Plain decimals > 0 with at most `int_digits` integer digits and `scale` decimals, no
+    leading zeros."""
+    whole = rf"[1-9]{_digits(int_digits - 1)}(?:\.[0-9]{{1,{scale}}})?"
+    return rf"{whole}|0\.(?:{_nonzero_fraction(scale)})"
+
+
+def _below_pattern(maximum: Decimal, scale: int) -> str:
+    """Plain decimals in (0, maximum] for a maximum of the form d x 10^k (300, 500)."""
+    lead, zeros = int(str(maximum)[0]), len(str(maximum)) - 1
+    if maximum != lead * 10**zeros or maximum < 10:
+        raise ValueError(f"no pattern for a maximum of {maximum}")
+    decimals = rf"(?:\.[0-9]{{1,{scale}}})?"
+    below = [rf"[1-9]{_digits(zeros - 1)}{decimals}"]
+    if lead > 1:
+        below.append(rf"[1-{lead - 1}][0-9]{{{zeros}}}{decimals}")
+    fraction = rf"0\.(?:{_nonzero_fraction(scale)})"
+    return "|".join([*below, fraction, rf"{maximum}(?:\.0{{1,{scale}}})?"])
+
+
+def string_pattern(
+    precision: int, scale: int, minimum: Decimal | None, exclusive: bool, maximum: Decimal | None
+) -> str:
+    """The decimal strings a field takes, as a regular expression (anchored)."""
+    int_digits = precision - scale
+    plain_number = rf"(?:0|[1-9]{_digits(int_digits - 1)})(?:\.[0-9]{{1,{scale}}})?"
+    if minimum is None and maximum is None:
+        body = rf"-?{plain_number}"
+    elif minimum == 0 and not exclusive and maximum is None:
+        body = plain_number
+    elif minimum == 0 and exclusive and maximum is None:
+        body = _positive_pattern(int_digits, scale)
+    elif minimum == 0 and exclusive and maximum is not None:
+        body = _below_pattern(maximum, scale)
+    else:
+        raise ValueError(f"no pattern for bounds {minimum}, {maximum}")
+    return rf"^(?:{body})$"
+
+
+def number_bounds(
+    precision: int, scale: int, minimum: Decimal | None, exclusive: bool, maximum: Decimal | None
+) -> dict[str, float]:
+    """The JSON Schema bounds of the numbers a field takes once rounded half-up (away from zero
+    on a tie) to `scale`: a number is taken when its rounded value is within the field's bounds
+    and below the column's limit in magnitude."""
+    half = Decimal(1).scaleb(-scale) / 2
+    limit = Decimal(10) ** (precision - scale)
+    bounds: dict[str, Decimal] = {"exclusiveMaximum": limit - half}
+    if maximum is not None:
+        bounds = {"exclusiveMaximum": min(limit - half, maximum + half)}
+    if minimum is None:
+        bounds["exclusiveMinimum"] = -(limit - half)
+    elif exclusive:  # rounded > minimum (a minimum of 0 or more)
+        bounds["minimum"] = minimum + half
+    elif minimum == 0:  # -half rounds to -step; anything above rounds to 0 or more
+        bounds["exclusiveMinimum"] = -half
+    else:
+        bounds["minimum"] = minimum - half
+    return {key: float(value) for key, value in bounds.items()}
+
+
 def _parser(
     precision: int, scale: int, minimum: Decimal | None, exclusive: bool, maximum: Decimal | None
 ) -> Any:
     limit = Decimal(10) ** (precision - scale)
     step = Decimal(1).scaleb(-scale)
+    pattern = re.compile(string_pattern(precision, scale, minimum, exclusive, maximum))
 
     def parse(raw: Any) -> Decimal:
         if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
-            raise ValueError("must be a number or a numeric string")
+            raise ValueError("must be a number or a decimal string")
+        if isinstance(raw, str) and not pattern.match(raw):
+            raise ValueError(
+                f"a string must be a plain decimal with at most {scale} decimals within bounds"
+            )
         try:
             value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
         except InvalidOperation:
-            raise ValueError("must be a number or a numeric string") from None
+            raise ValueError("must be a number or a decimal string") from None
         if not value.is_finite():
             raise ValueError("must be a finite number")
         # Checked before rounding too: quantizing a huge exponent would itself fail.
@@ -57,13 +141,23 @@ def decimal_type(
     """An annotated Decimal for a NUMERIC(precision, scale) column with optional bounds."""
     minimum = Decimal(str(gt if gt is not None else ge)) if (gt, ge) != (None, None) else None
     maximum = Decimal(str(le)) if le is not None else None
-    parse = _parser(precision, scale, minimum, exclusive=gt is not None, maximum=maximum)
+    exclusive = gt is not None
+    parse = _parser(precision, scale, minimum, exclusive, maximum)
+    accepted = {
+        "anyOf": [
+            {"type": "number", **number_bounds(precision, scale, minimum, exclusive, maximum)},
+            {
+                "type": "string",
+                "pattern": string_pattern(precision, scale, minimum, exclusive, maximum),
+            },
+        ]
+    }
     return Annotated[
         Decimal,
         BeforeValidator(parse),
         PlainSerializer(lambda value: plain(value, scale), return_type=str),
         WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}, mode="serialization"),
-        WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]}, mode="validation"),
+        WithJsonSchema(accepted, mode="validation"),
     ]
 
 

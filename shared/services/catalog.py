@@ -15,30 +15,32 @@ from shared.schemas.catalog import CatalogPortionOut, CatalogProductDetail, Cata
 _NOT_FOUND = "Catalog product not found"
 
 
+def _fields(product: CatalogProduct) -> dict[str, object]:
+    return {
+        "id": product.id,
+        "source": product.source,
+        "source_id": product.source_id,
+        "name": product.name,
+        "display_name": product.display_name,
+        "brand": product.brand,
+        "barcode": product.barcode,
+        "category": product.category,
+    }
+
+
 def _item(product: CatalogProduct, default: CatalogPortion | None) -> CatalogProductOut:
-    return CatalogProductOut(
-        id=product.id,
-        source=product.source,
-        source_id=product.source_id,
-        name=product.name,
-        display_name=product.display_name,
-        brand=product.brand,
-        barcode=product.barcode,
-        category=product.category,
-        default_portion=None if default is None else CatalogPortionOut.model_validate(default),
-    )
+    portion = None if default is None else CatalogPortionOut.model_validate(default)
+    return CatalogProductOut(**_fields(product), default_portion=portion)
 
 
 def _detail(found: tuple[CatalogProduct, list[CatalogPortion]] | None) -> CatalogProductDetail:
+    """Each portion validated once; the default is the same object in both places."""
     if found is None:
         raise NotFoundError(_NOT_FOUND)
     product, portions = found
-    default = next((p for p in portions if p.is_default), None)
-    return CatalogProductDetail(
-        **_item(product, default).model_dump(exclude={"default_portion"}),
-        default_portion=None if default is None else CatalogPortionOut.model_validate(default),
-        portions=[CatalogPortionOut.model_validate(p) for p in portions],
-    )
+    outs = [CatalogPortionOut.model_validate(p) for p in portions]
+    default = next((out for out in outs if out.is_default), None)
+    return CatalogProductDetail(**_fields(product), default_portion=default, portions=outs)
 
 
 def list_products(
