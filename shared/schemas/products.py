@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import NonNegativeAmount, PositiveAmount, plain
@@ -46,7 +46,7 @@ class PortionCreate(RequestModel):
     protein: NonNegativeAmount | None = None
     carbs: NonNegativeAmount | None = None
     fat: NonNegativeAmount | None = None
-    is_default: bool = False
+    is_default: StrictBool = False
 
 
 class PortionPatch(PatchModel):
@@ -60,7 +60,7 @@ class PortionPatch(PatchModel):
     protein: NonNegativeAmount | None = None
     carbs: NonNegativeAmount | None = None
     fat: NonNegativeAmount | None = None
-    is_default: bool | None = None
+    is_default: StrictBool | None = None
 
 
 class PortionOut(ResponseModel):

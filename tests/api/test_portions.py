@@ -202,6 +202,8 @@ def test_replay_and_id_collisions(device: Device, other_device: Device) -> None:
         ("carbs", "lots"),
         ("fat", -1),
         ("is_default", "maybe"),
+        ("is_default", 0),  # the fuzzer's finding: a boolean is true or false, not 0 or "true"
+        ("is_default", "true"),
     ],
 )
 def test_invalid_portion_fields_are_422(device: Device, field: str, value: object) -> None:
