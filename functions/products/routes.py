@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from shared.db.units_of_work import reading, writing
 from shared.schemas.catalog import CatalogProductDetail, CatalogProductOut
@@ -135,8 +135,15 @@ async def list_catalog(
         return catalog.list_products(session, (search or "").strip() or None, limit, offset)
 
 
+# A product of the Open Food Facts sample (`../shared/catalog-data`), which `make fuzz` imports:
+# generated requests reach a found product, not only 404s.
+BARCODE_EXAMPLE = "0009800895007"
+
+
 @catalog_router.get("/products/barcode/{barcode}", response_model=CatalogProductDetail)
-async def catalog_by_barcode(barcode: str, caller: Caller):
+async def catalog_by_barcode(
+    barcode: Annotated[str, Path(examples=[BARCODE_EXAMPLE])], caller: Caller
+):
     with reading(caller) as session:
         return catalog.by_barcode(session, barcode)
 

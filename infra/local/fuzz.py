@@ -2,7 +2,8 @@
 for (five checks, the stateful phase following the document's links, a time budget, a seed).
 
 It starts the server (`infra.local.serve`) on a free 127.0.0.1 port with a database of its own
-(`.local/pg-load` server, database countonme_fuzz, recreated), registers one device and fuzzes
+(`.local/pg-load` server, database countonme_fuzz, recreated) holding the Open Food Facts sample
+(so the barcode route's example finds a product), registers one device and fuzzes
 as it (erasing the device is left out: every later case would be a correct 403). The
 registration limit is raised for the run (the fuzzer's own setting; production keeps its own).
 
@@ -21,8 +22,12 @@ from pathlib import Path
 
 import httpx2
 
+from infra.catalog import synthetic
 from infra.local.database import LOCAL_DIR, recreated_database
 from infra.local.ports import serving
+from shared.catalog.importer import run_import
+from shared.catalog.readers import open_records
+from shared.db.engine import driver_connection
 
 DATABASE = "countonme_fuzz"
 CHECKS = (
@@ -38,6 +43,8 @@ def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str
     _server, url = recreated_database(LOCAL_DIR / "pg-load", DATABASE)
     settings = {"REGISTER_RATE_LIMIT": "10000", "AUTHORIZER_CACHE_TTL": "0"}
     with serving(url, settings) as base:
+        with driver_connection(url) as connection:  # products with barcodes to scan
+            run_import(connection, open_records(synthetic.SAMPLE_JSONL))
         device = {"device_id": str(uuid.uuid4())}
         token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
         command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",
