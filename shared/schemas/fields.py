@@ -88,6 +88,24 @@ class PatchModel(RequestModel):
 
     NOT_NULL: frozenset[str] = frozenset()
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """The document says what the validator enforces: a `NOT_NULL` field may be left out but
+        is never `null` (generated PATCH bodies would otherwise send nulls and get 422s)."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for name in cls.NOT_NULL:
+            field = schema.get("properties", {}).get(name, {})
+            branches = [b for b in field.get("anyOf", []) if b.get("type") != "null"]
+            if not branches:
+                continue
+            field.pop("default", None)
+            if len(branches) == 1:
+                del field["anyOf"]
+                field.update(branches[0])
+            else:
+                field["anyOf"] = branches
+        return schema
+
     @model_validator(mode="after")
     def _reject_null_on_required(self) -> Any:
         nulled = sorted(
