@@ -22,6 +22,11 @@ from sqlalchemy.orm import Session
 from shared.models import CatalogPortion, CatalogProduct
 from shared.repositories import catalog_search
 
+# A catalog product's default portion, joined where a product is listed with its per-100 figures.
+DEFAULT_PORTION = and_(
+    CatalogPortion.catalog_product_id == CatalogProduct.id, CatalogPortion.is_default
+)
+
 
 def list_with_default(
     session: Session, search: str | None, limit: int, offset: int
@@ -29,8 +34,7 @@ def list_with_default(
     """A page of the catalog with each product's default portion: by name, or with `search` in
     the search engine's order (`catalog_search`)."""
     statement: Select = select(CatalogProduct, CatalogPortion).outerjoin(
-        CatalogPortion,
-        and_(CatalogPortion.catalog_product_id == CatalogProduct.id, CatalogPortion.is_default),
+        CatalogPortion, DEFAULT_PORTION
     )
     if search:
         hits = catalog_search.matches(search, limit + offset)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Row, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Row, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct, Product
 from shared.repositories import catalog_search
+from shared.repositories.catalog import DEFAULT_PORTION
 from shared.repositories.common import contains_pattern, escape_like
 
 # What catalog rows carry and user rows leave null: the name shown and the default portion.
@@ -66,10 +67,7 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
         )
         .select_from(hits)
         .join(CatalogProduct, CatalogProduct.id == hits.c.id)
-        .outerjoin(
-            CatalogPortion,
-            and_(CatalogPortion.catalog_product_id == CatalogProduct.id, CatalogPortion.is_default),
-        )
+        .outerjoin(CatalogPortion, DEFAULT_PORTION)
     )
     found = union_all(select(user), catalog).subquery()
     statement = (

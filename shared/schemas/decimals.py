@@ -83,9 +83,8 @@ def number_bounds(
     and below the column's limit in magnitude."""
     half = Decimal(1).scaleb(-scale) / 2
     limit = Decimal(10) ** (precision - scale)
-    bounds: dict[str, Decimal] = {"exclusiveMaximum": limit - half}
-    if maximum is not None:
-        bounds = {"exclusiveMaximum": min(limit - half, maximum + half)}
+    upper = limit - half if maximum is None else min(limit - half, maximum + half)
+    bounds: dict[str, Decimal] = {"exclusiveMaximum": upper}
     if minimum is None:
         bounds["exclusiveMinimum"] = -(limit - half)
     elif exclusive:  # rounded > minimum (a minimum of 0 or more)
