@@ -49,8 +49,6 @@ from shared.repositories.common import contains_pattern, escape_like
 
 # Substrings shorter than a trigram cannot use the trigram index; shorter queries match word starts.
 SUBSTRING_MIN_LENGTH = 3
-# A last word this long stands for its most frequent completions; a shorter one stays a prefix.
-COMPLETION_MIN_LENGTH = 3
 _WORD = re.compile(r"[^\W_]+")
 # The word and substring tiers can match millions of rows; they take this many candidates per
 # result in rank-index order, and the shorter names among them come first.
@@ -63,13 +61,11 @@ _TIERS_SQL = """
 WITH completions AS (
     SELECT word, products FROM catalog_search_words
     WHERE word >= catalog_fold(:last_word) AND word < catalog_fold(:last_word) || chr(1114111)
-      AND word ~ '^[[:alnum:]]+$' AND :completes_last_word
+      AND word ~ '^[[:alnum:]]+$' AND length(CAST(:last_word AS text)) >= 3
     ORDER BY products DESC LIMIT 50
 ), word_query AS (
-    SELECT CASE WHEN cardinality(CAST(:whole_words AS text[])) = 0 THEN last.q
-                ELSE to_tsquery('simple', catalog_fold(
-                    array_to_string(CAST(:whole_words AS text[]), ' & ')
-                )) && last.q END AS q
+    SELECT CASE WHEN CAST(:whole_words AS text) IS NULL THEN last.q
+                ELSE to_tsquery('simple', catalog_fold(:whole_words)) && last.q END AS q
     FROM (
         SELECT coalesce(
             CAST((SELECT string_agg(word, ' | ') FROM completions) AS tsquery),
@@ -79,9 +75,9 @@ WITH completions AS (
 ), rarest_word AS (
     SELECT least(
         (SELECT min(coalesce(w.products, 0))
-         FROM unnest(CAST(:whole_words AS text[])) AS typed(word)
+         FROM unnest(CAST(:whole_list AS text[])) AS typed(word)
          LEFT JOIN catalog_search_words w ON w.word = catalog_fold(typed.word)),
-        CASE WHEN :completes_last_word
+        CASE WHEN length(CAST(:last_word AS text)) >= 3
              THEN (SELECT coalesce(sum(products), 0) FROM completions) END
     ) AS products
 ), exact AS (
@@ -155,9 +151,9 @@ def matches(query: str, window: int) -> Subquery:
         "query": query,
         "prefix": escape_like(query) + "%",
         "contains": contains_pattern(query),
-        "whole_words": words[:-1],
+        "whole_words": " & ".join(words[:-1]) or None,
+        "whole_list": words[:-1],
         "last_word": words[-1] if words else None,
-        "completes_last_word": bool(words) and len(words[-1]) >= COMPLETION_MIN_LENGTH,
         "substring_allowed": len(query) >= SUBSTRING_MIN_LENGTH,
         "words": words,
         "window": window,
