@@ -123,6 +123,7 @@ def clean_db(engine: Engine) -> Iterator[None]:
         conn.execute(
             text(
                 "TRUNCATE devices, catalog_products, catalog_import_staging, catalog_search_words,"
+                " catalog_import_runs,"
                 " rate_limit_hits"
                 " RESTART IDENTITY CASCADE"
             )

@@ -284,6 +284,10 @@ def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
 _FDC_KCAL = (1008, 2048, 2047)
 _FDC_KJ = 1062
 _FDC_PROTEIN, _FDC_FAT, _FDC_CARBS, _FDC_CARBS_SUM = 1003, 1004, 1005, 1050
+# Every nutrient `map_fdc` reads (`shared.catalog.projection` keeps only these).
+FDC_NUTRIENTS_READ = frozenset(
+    (*_FDC_KCAL, _FDC_KJ, _FDC_PROTEIN, _FDC_FAT, _FDC_CARBS, _FDC_CARBS_SUM)
+)
 
 
 def _fdc_amounts(food: Mapping[str, Any]) -> dict[int, Decimal]:

@@ -30,7 +30,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
-from shared.db.connect import install_connect_hook
+from shared.db.connect import (
+    iam_credentials,
+    install_connect_hook,
+    secret_credentials,
+    tls_and_socket_params,
+)
 from shared.domain.errors import ServiceUnavailableError
 from shared.runtime.observability import logger
 from shared.runtime.settings import Settings, get_settings
@@ -66,6 +71,21 @@ def driver_connection(database_url: str) -> psycopg.Connection[Any]:
     """A plain psycopg connection (for COPY), never preparing, for the same reason."""
     url = make_url(database_url).set(drivername="postgresql")
     return psycopg.connect(url.render_as_string(hide_password=False), prepare_threshold=None)
+
+
+def settings_connection(settings: Settings) -> psycopg.Connection[Any]:
+    """A plain psycopg connection (COPY, long merges) by the settings' mode: `DATABASE_URL`, or
+    in AWS fresh IAM or secret credentials over verified TLS, as the engine's connections."""
+    if settings.db_auth_mode == "url":
+        return driver_connection(settings.database_url)
+    credentials = (
+        iam_credentials(settings)
+        if settings.db_auth_mode == "iam"
+        else secret_credentials(settings)
+    )
+    return psycopg.connect(
+        **credentials(), **tls_and_socket_params(settings), prepare_threshold=None
+    )
 
 
 def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:

@@ -189,3 +189,43 @@ class CatalogSearchWord(Base):
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     products: Mapped[int] = mapped_column(Integer, nullable=False)
     best: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)), nullable=False)
+
+
+class CatalogImportRun(Base):
+    """One import run of the AWS pipeline (migration 0007): what it imports and how far its merge
+    got, so that every step can be retried or redriven without doing its work twice."""
+
+    __tablename__ = "catalog_import_runs"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    object_key: Mapped[str] = mapped_column(Text, nullable=False)
+    full_dump: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    # The last staging sequence number merged, and the merge's counts, written with each chunk.
+    merged_to: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=text("0"))
+    inserted: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    unchanged: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # Null until a full run has retired what its dump lacks (done once, even when retried).
+    retired: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[dict | None] = mapped_column(JSONB)
+    started_at: Mapped[datetime] = timestamp()
+    finished_at: Mapped[datetime | None] = timestamp(nullable=True)
+
+
+class CatalogImportBatch(Base):
+    """A batch of a run, recorded in the transaction that stages it: a replayed or redriven batch
+    finds its record and stages nothing again. Its counts make the run's report."""
+
+    __tablename__ = "catalog_import_batches"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True),
+        ForeignKey("catalog_import_runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    batch_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    read: Mapped[int] = mapped_column(Integer, nullable=False)
+    staged: Mapped[int] = mapped_column(Integer, nullable=False)
+    rejected: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    staged_at: Mapped[datetime] = timestamp()

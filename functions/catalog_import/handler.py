@@ -1,0 +1,171 @@
+"""The catalog import's steps in AWS: one function, called by the CatalogImport state machine
+(template.yaml) with `{"step": ...}`. Not an API function: no SnapStart, no request sessions, one
+plain connection per sandbox as the import role, whose own statement timeout fits a merge.
+
+- `prepare`: the run's record (its id derived from the execution's, so a redrive continues the
+  same run) and the clearing of staging rows that dead runs left.
+- `batch`: one Distributed Map batch, `{"BatchInput": {"run_id", "source"}, "Items": [{"record":
+  n, "document": {...}}]}` (the items `make catalog-upload` wrote): map and gate with the
+  importer's code, then record the batch and COPY its records in one transaction. A batch staged
+  before (a retry, a redrive, a replay) stages nothing.
+- `merge`: merge staged rows from the run's mark until the invocation's time runs short;
+  `{"done": false}` makes the state machine call it again.
+- `finish`: retire (full runs), rebuild the search vocabulary, write and return the report.
+
+A database that cannot serve raises `DatabaseUnavailable`, which the state machine retries with
+backoff; a malformed event raises `InvalidImportEvent`, which it does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections import Counter
+from typing import Any
+
+import orjson
+import psycopg
+
+from shared.catalog.importer import map_batch, mapper_for
+from shared.catalog.mapping import SOURCE_OFF, SOURCE_USDA
+from shared.catalog.readers import SourceRecord
+from shared.db.engine import settings_connection
+from shared.repositories import catalog_import, catalog_runs
+from shared.runtime.observability import instrument_handler, logger, metrics
+from shared.runtime.settings import get_settings
+
+SOURCES = (SOURCE_OFF, SOURCE_USDA)
+# A merge invocation stops taking chunks when less than this is left of its time (a chunk of
+# 20,000 rows merges in seconds; the rest is margin for a slow one).
+MERGE_MARGIN_MS = 120_000
+DEFAULT_MAX_CONCURRENCY = 10
+# Run ids are derived from the execution's ARN: the same execution (a redrive) is the same run.
+RUN_NAMESPACE = uuid.UUID("5b0c8a52-4c8e-4d5e-9a57-3f0f6c1e2a10")
+
+
+class InvalidImportEvent(ValueError):
+    """The event is not one the state machine sends."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database did not serve the step (connection lost, shutting down, timeout)."""
+
+
+_connection: psycopg.Connection[Any] | None = None
+
+
+def _database() -> psycopg.Connection[Any]:
+    """The sandbox's connection, opened again when the last one broke."""
+    global _connection
+    if _connection is None or _connection.closed or _connection.broken:
+        _connection = settings_connection(get_settings())
+    return _connection
+
+
+def _required(event: dict[str, Any], name: str, kind: type) -> Any:
+    value = event.get(name)
+    if not isinstance(value, kind):
+        raise InvalidImportEvent(f"{name} must be a {kind.__name__}")
+    return value
+
+
+def _run_id(value: Any) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidImportEvent("run_id must be a UUID") from None
+
+
+def prepare(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    execution = _required(event, "execution", str)
+    key = _required(event, "key", str)
+    source = _required(event, "source", str)
+    if source not in SOURCES:
+        raise InvalidImportEvent(f"source must be one of {', '.join(SOURCES)}")
+    full = event.get("full", False)
+    if not isinstance(full, bool):
+        raise InvalidImportEvent("full must be true or false")
+    catalog_import.clear_stale_runs(connection)
+    run = catalog_runs.start_run(
+        connection, uuid.uuid5(RUN_NAMESPACE, execution), source, key, full
+    )
+    logger.info("Import run prepared", extra={"run_id": str(run.run_id), "key": key})
+    concurrency = int(os.environ.get("IMPORT_MAX_CONCURRENCY", DEFAULT_MAX_CONCURRENCY))
+    return {"run_id": str(run.run_id), "source": run.source, "max_concurrency": concurrency}
+
+
+def _records(items: list[Any]) -> list[SourceRecord]:
+    records = []
+    for number, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            records.append(SourceRecord(number, None))
+            continue
+        document = item.get("document")
+        record = item.get("record")
+        records.append(
+            SourceRecord(
+                record if isinstance(record, int) else number,
+                document if isinstance(document, dict) else None,
+            )
+        )
+    return records
+
+
+def batch(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    batch_input = _required(event, "BatchInput", dict)
+    items = _required(event, "Items", list)
+    run_id = _run_id(batch_input.get("run_id"))
+    source = _required(batch_input, "source", str)
+    if source not in SOURCES:
+        raise InvalidImportEvent(f"source must be one of {', '.join(SOURCES)}")
+    # The batch's identity is its content: a redriven batch gets the same items again.
+    key = hashlib.blake2b(orjson.dumps(items), digest_size=16).hexdigest()
+    accepted, rejected = map_batch(_records(items), mapper_for(source))
+    reasons = Counter(str(r.reason) for r in rejected)
+    staged = catalog_runs.stage_batch_once(connection, run_id, key, len(items), reasons, accepted)
+    metrics.add_metric(name="CatalogRecordsStaged", unit="Count", value=len(accepted) * staged)
+    return {"read": len(items), "staged": len(accepted) if staged else 0, "replayed": not staged}
+
+
+def merge(
+    event: dict[str, Any], connection: psycopg.Connection[Any], context: Any
+) -> dict[str, Any]:
+    run_id = _run_id(event.get("run_id"))
+    done = catalog_runs.merge_until(
+        connection, run_id, lambda: context.get_remaining_time_in_millis() > MERGE_MARGIN_MS
+    )
+    return {"done": done}
+
+
+def finish(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    report = catalog_runs.finish_run(connection, _run_id(event.get("run_id")))
+    logger.info("Import run finished", extra={"report": report})
+    return report
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    step = event.get("step") if isinstance(event, dict) else None
+    if step not in ("prepare", "batch", "merge", "finish"):
+        raise InvalidImportEvent("step must be prepare, batch, merge or finish")
+    try:
+        connection = _database()
+        if step == "prepare":
+            return prepare(event, connection)
+        if step == "batch":
+            return batch(event, connection)
+        if step == "merge":
+            return merge(event, connection, context)
+        return finish(event, connection)
+    except psycopg.OperationalError as exc:
+        logger.warning("Database unavailable", extra={"step": step, "error": type(exc).__name__})
+        if _connection is not None:
+            _connection.close()
+        raise DatabaseUnavailable(f"the database did not serve the {step} step") from exc
+    except psycopg.Error:
+        if _connection is not None and not _connection.closed:
+            _connection.rollback()
+        raise
+
+
+lambda_handler = instrument_handler(handle, correlation_id_path=None)

@@ -1,0 +1,171 @@
+"""The operator's side of the catalog import in AWS (docs/operations.md, "Catalog import in AWS").
+
+    make catalog-upload STAGE=dev FILE=openfoodfacts-products.jsonl.gz [SOURCE=off|usda]
+    make catalog-import-aws STAGE=dev S3_URI=s3://<bucket>/dumps/off/<key>.jsonl [FULL=1]
+
+`upload` reads a dump in any format `make catalog-import` reads (JSONL, CSV or Parquet, gzipped
+or not, FDC JSON or CSV) and writes it to the stage's dump bucket as uncompressed JSON Lines,
+one item a line: `{"record": <number in the dump>, "document": <the record cut to the fields
+the mapper reads>}`. That is what the state machine's Distributed Map reads (`InputType: JSONL`,
+which takes no compression) and batches into payloads of at most 256 KiB: a whole Open Food
+Facts document is often tens of KB, a projected one a few hundred bytes. The object's metadata
+says it holds such items and of which source.
+
+`start` checks that the object exists in the stage's bucket and holds items, starts an execution
+and prints its console link and how to follow, and redrive, it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import orjson
+from botocore.exceptions import ClientError
+
+from shared.catalog.projection import projector_for
+from shared.catalog.readers import CatalogFileError, RecordStream, open_records
+
+ITEMS_FORMAT = "countonme-catalog-items-v1"
+# Far below the 256 KiB a batch may carry: a record this large is sent as a malformed one.
+MAX_ITEM_BYTES = 64 * 1024
+BUCKET_OUTPUT = "CatalogDumpBucket"
+STATE_MACHINE_OUTPUT = "CatalogImportStateMachineArn"
+
+
+class Refused(Exception):
+    """A reason to do nothing, said in one line."""
+
+
+def item_lines(stream: RecordStream) -> Iterator[bytes]:
+    """The dump's records as item lines (projected; too large or malformed: a null document)."""
+    project = projector_for(stream.source)
+    for record in stream:
+        document = None if record.document is None else project(record.document)
+        line = orjson.dumps({"record": record.number, "document": document})
+        if len(line) > MAX_ITEM_BYTES:
+            line = orjson.dumps({"record": record.number, "document": None})
+        yield line + b"\n"
+
+
+def stack_outputs(stage: str, session: boto3.Session) -> dict[str, str]:
+    stack = f"countonme-{stage}"
+    try:
+        described = session.client("cloudformation").describe_stacks(StackName=stack)
+    except ClientError as exc:
+        raise Refused(f"stack {stack} not found: deploy the stage first (make deploy)") from exc
+    outputs = described["Stacks"][0].get("Outputs", [])
+    return {o["OutputKey"]: o["OutputValue"] for o in outputs}
+
+
+def upload(stage: str, path: Path, source: str | None, session: boto3.Session) -> str:
+    """Write the dump's items to the stage's bucket; the object's s3:// URI."""
+    try:
+        stream = open_records(path)
+    except CatalogFileError as exc:
+        raise Refused(str(exc)) from exc
+    if source is not None and stream.source != source:
+        raise Refused(f"{path} is a {stream.format} file, not a {source} dump")
+    bucket = stack_outputs(stage, session)[BUCKET_OUTPUT]
+    stem = path.name.split(".")[0]
+    key = f"dumps/{stream.source}/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{stem}.jsonl"
+    records = 0
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as items:
+        for line in item_lines(stream):
+            items.write(line)
+            records += 1
+        items.flush()
+        metadata = {
+            "items": ITEMS_FORMAT,
+            "source": stream.source,
+            "records": str(records),
+            "dump": path.name[:200],
+        }
+        session.client("s3").upload_file(
+            items.name,
+            bucket,
+            key,
+            ExtraArgs={"Metadata": metadata, "ContentType": "application/jsonl"},
+        )
+    return f"s3://{bucket}/{key}"
+
+
+def _split_uri(uri: str) -> tuple[str, str]:
+    if not uri.startswith("s3://") or "/" not in uri[5:]:
+        raise Refused(f"{uri!r} is not an s3://<bucket>/<key> URI")
+    bucket, key = uri[5:].split("/", 1)
+    return bucket, key
+
+
+def start(stage: str, uri: str, full: bool, session: boto3.Session) -> dict[str, Any]:
+    """Start an import of the uploaded object; the execution's ARN and console link."""
+    bucket, key = _split_uri(uri)
+    outputs = stack_outputs(stage, session)
+    if bucket != outputs[BUCKET_OUTPUT]:
+        raise Refused(f"the {stage} import reads only its bucket {outputs[BUCKET_OUTPUT]}")
+    try:
+        head = session.client("s3").head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        raise Refused(f"{uri} does not exist (make catalog-upload writes it)") from exc
+    metadata = head.get("Metadata", {})
+    if metadata.get("items") != ITEMS_FORMAT:
+        raise Refused(f"{uri} was not written by make catalog-upload (no item metadata)")
+    name = f"import-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{metadata['source']}"
+    execution = session.client("stepfunctions").start_execution(
+        stateMachineArn=outputs[STATE_MACHINE_OUTPUT],
+        name=name,
+        input=json.dumps({"key": key, "source": metadata["source"], "full": full}),
+    )
+    arn = execution["executionArn"]
+    region = arn.split(":")[3]
+    return {
+        "execution": arn,
+        "console": f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{arn}",
+        "records": metadata.get("records", "?"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.catalog.aws_import")
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("upload", help="write a dump's items to the stage's bucket")
+    up.add_argument("--stage", required=True)
+    up.add_argument("--file", type=Path, required=True)
+    up.add_argument("--source", choices=("off", "usda"))
+    go = commands.add_parser("start", help="import an uploaded object into the stage's catalog")
+    go.add_argument("--stage", required=True)
+    go.add_argument("--uri", required=True)
+    go.add_argument("--full", action="store_true", help="retire products the dump lacks")
+    args = parser.parse_args(argv)
+    session = boto3.Session()
+    try:
+        if args.command == "upload":
+            uri = upload(args.stage, args.file, args.source, session)
+            print(f"uploaded {uri}\nnext: make catalog-import-aws STAGE={args.stage} S3_URI={uri}")
+        else:
+            run = start(args.stage, args.uri, args.full, session)
+            print(f"started {run['execution']} ({run['records']} records)")
+            print(f"console: {run['console']}")
+            print(
+                f"follow:  aws stepfunctions describe-execution --execution-arn {run['execution']}"
+            )
+            print(
+                f"redrive: aws stepfunctions redrive-execution --execution-arn {run['execution']}"
+            )
+            print("report:  s3://<bucket>/reports/<execution name>.json when it succeeds")
+    except Refused as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
