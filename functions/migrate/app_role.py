@@ -23,11 +23,17 @@ def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def valid_role_name(username: str) -> str:
+    """The name, when it is safe to quote into DDL (roles cannot be bound parameters)."""
+    if not _ROLE_NAME.fullmatch(username):
+        raise ValueError(f"unsafe role name {username!r}")
+    return username
+
+
 def ensure_app_role(
     engine: Engine, username: str, password: str, statement_timeout_ms: int
 ) -> None:
-    if not _ROLE_NAME.fullmatch(username):
-        raise ValueError(f"unsafe role name {username!r}")
+    valid_role_name(username)
     with engine.begin() as conn:
         exists = conn.execute(
             text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": username}

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from functions.migrate.app_role import ensure_app_role
 from functions.migrate.cfn_response import FAILED, SUCCESS, CfnResponder
+from functions.migrate.import_role import ensure_import_role
 from functions.migrate.runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
 from shared.db.engine import build_engine
 from shared.runtime.observability import instrument_handler, logger, metrics
@@ -89,6 +90,9 @@ def handle(
                     timeout_ms = get_settings().db_statement_timeout_ms
                     ensure_app_role(engine, *credentials, timeout_ms)
                     outcome += f"; role {credentials[0]} in step with its secret"
+                if import_user := os.environ.get("IMPORT_DB_USER"):
+                    ensure_import_role(engine, import_user)
+                    outcome += f"; import role {import_user} granted the catalog"
             finally:
                 engine.dispose()
             logger.info("Migrations done", extra={"outcome": outcome})

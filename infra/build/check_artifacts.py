@@ -23,6 +23,7 @@ BUDGETS_MB = {
     "WeightsFunction": 55,
     "SyncFunction": 55,
     "MigrateFunction": 50,
+    "CatalogImportFunction": 45,
 }
 # Packages no artifact may carry (boto3/botocore come with the Lambda runtime), and packages the
 # authorizer may not carry (it must not pay FastAPI's import cost).

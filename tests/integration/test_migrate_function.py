@@ -20,6 +20,7 @@ from moto import mock_aws
 from sqlalchemy import Engine, create_engine, text
 
 from functions.migrate.handler import LOCK_KEY, SAFETY_MARGIN_S, handle
+from functions.migrate.import_role import IMPORT_STATEMENT_TIMEOUT_MS
 from functions.migrate.runner import MIGRATIONS_DIR, head_revision
 from infra.local.events import LambdaContext
 from shared.db.engine import build_engine
@@ -250,6 +251,43 @@ def test_app_role_follows_its_secret_with_data_access_only(
             {"r": role},
         ).scalar_one()
         assert settings == [f"statement_timeout={get_settings().db_statement_timeout_ms}"]
+        conn.execute(text(f'DROP OWNED BY "{role}"'))
+        conn.execute(text(f'DROP ROLE "{role}"'))
+        conn.commit()
+
+
+def test_import_role_may_fill_the_catalog_and_nothing_else(
+    sink: ResponseSink,
+    scratch_url: str,
+    scratch_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    role = f"import_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("IMPORT_DB_USER", role)
+    handle(event(sink), context(), engine_factory=factory(scratch_url))
+    handle(event(sink, "Update"), context(), engine_factory=factory(scratch_url))
+    assert [b["Status"] for b in sink.bodies] == ["SUCCESS", "SUCCESS"]
+    assert f"import role {role}" in sink.bodies[0]["Reason"]
+    with scratch_engine.connect() as conn:
+
+        def can(check: str) -> bool:
+            return conn.execute(text(f"SELECT {check}"), {"r": role}).scalar_one()
+
+        for table in ("catalog_products", "catalog_import_staging", "catalog_search_words"):
+            assert can(f"has_table_privilege(:r, '{table}', 'SELECT, INSERT, UPDATE, DELETE')")
+        assert can("has_sequence_privilege(:r, 'catalog_import_staging_seq_seq', 'USAGE')")
+        for table in ("devices", "products", "food_entries", "user_goals"):
+            assert not can(f"has_table_privilege(:r, '{table}', 'SELECT')"), table
+        assert not can("has_schema_privilege(:r, 'public', 'CREATE')")
+        assert can("(SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = :r)")
+        settings = conn.execute(
+            text(
+                "SELECT s.setconfig FROM pg_db_role_setting s"
+                " JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = :r"
+            ),
+            {"r": role},
+        ).scalar_one()
+        assert settings == [f"statement_timeout={IMPORT_STATEMENT_TIMEOUT_MS}"]
         conn.execute(text(f'DROP OWNED BY "{role}"'))
         conn.execute(text(f'DROP ROLE "{role}"'))
         conn.commit()
