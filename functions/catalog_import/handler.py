@@ -124,8 +124,9 @@ def batch(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[st
     accepted, rejected = map_batch(_records(items), mapper_for(source))
     reasons = Counter(str(r.reason) for r in rejected)
     staged = catalog_runs.stage_batch_once(connection, run_id, key, len(items), reasons, accepted)
-    metrics.add_metric(name="CatalogRecordsStaged", unit="Count", value=len(accepted) * staged)
-    return {"read": len(items), "staged": len(accepted) if staged else 0, "replayed": not staged}
+    copied = len(accepted) if staged else 0
+    metrics.add_metric(name="CatalogRecordsStaged", unit="Count", value=copied)
+    return {"read": len(items), "staged": copied, "replayed": not staged}
 
 
 def merge(
