@@ -26,7 +26,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
 from infra.local.gateway import ApiGateway
 from infra.local.pgbouncer import pgbouncer, pooled_transactions
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from shared.db.engine import driver_url, tool_engine
 from tests.support.api import Device
 
@@ -135,9 +135,7 @@ def clean_db(engine: Engine) -> Iterator[None]:
 def gateway() -> Iterator[ApiGateway]:
     """The API as template.yaml wires it; the authorizer re-checks every request unless a test
     builds its own gateway with a cache TTL."""
-    gateway = ApiGateway(
-        parse_api(load_template()), authorizer_cache_ttl_s=0, sandboxes_per_function=4
-    )
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=0, sandboxes_per_function=4)
     yield gateway
     gateway.close()
 

@@ -163,7 +163,8 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if _connection is not None:
             _connection.close()
         raise DatabaseUnavailable(f"the database did not serve the {step} step") from exc
-    except psycopg.Error:
+    except Exception:
+        # A warm sandbox's next invocation must not start inside this one's transaction.
         if _connection is not None and not _connection.closed:
             _connection.rollback()
         raise

@@ -22,6 +22,7 @@ import json
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from typing import Any
 import boto3
 import orjson
 from botocore.exceptions import ClientError
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from shared.catalog.projection import projector_for
 from shared.catalog.readers import CatalogFileError, RecordStream, open_records
@@ -77,11 +80,24 @@ def upload(stage: str, path: Path, source: str | None, session: boto3.Session) -
     stem = path.name.split(".")[0]
     key = f"dumps/{stream.source}/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{stem}.jsonl"
     records = 0
-    with tempfile.NamedTemporaryFile(suffix=".jsonl") as items:
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress, tempfile.NamedTemporaryFile(suffix=".jsonl") as items:
+        reading = progress.add_task("reading", total=stream.total_bytes)
         for line in item_lines(stream):
             items.write(line)
             records += 1
+            if records % 10_000 == 0:
+                progress.update(reading, completed=stream.bytes_read)
         items.flush()
+        progress.update(reading, completed=stream.total_bytes)
+        uploading = progress.add_task("uploading", total=items.tell())
         metadata = {
             "items": ITEMS_FORMAT,
             "source": stream.source,
@@ -93,6 +109,7 @@ def upload(stage: str, path: Path, source: str | None, session: boto3.Session) -
             bucket,
             key,
             ExtraArgs={"Metadata": metadata, "ContentType": "application/jsonl"},
+            Callback=lambda sent: progress.advance(uploading, sent),
         )
     return f"s3://{bucket}/{key}"
 
@@ -117,7 +134,8 @@ def start(stage: str, uri: str, full: bool, session: boto3.Session) -> dict[str,
     metadata = head.get("Metadata", {})
     if metadata.get("items") != ITEMS_FORMAT:
         raise Refused(f"{uri} was not written by make catalog-upload (no item metadata)")
-    name = f"import-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{metadata['source']}"
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    name = f"import-{stamp}-{metadata['source']}-{uuid.uuid4().hex[:8]}"
     execution = session.client("stepfunctions").start_execution(
         stateMachineArn=outputs[STATE_MACHINE_OUTPUT],
         name=name,

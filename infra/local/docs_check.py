@@ -19,7 +19,7 @@ from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.openapi_docs import merged_openapi
 from infra.local.ports import free_port
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -32,7 +32,7 @@ def rendered_docs(browser: str) -> tuple[str, list[str]]:
     """The DOM Chromium renders for /docs, and the `METHOD path` of every documented operation.
     The docs need no database: the handlers connect only when a request needs data."""
     os.environ.setdefault("DATABASE_URL", "postgresql://docs-check@127.0.0.1/unused")
-    gateway = ApiGateway(parse_api(load_template()))
+    gateway = ApiGateway(api_config())
     operations = [
         f"{method.upper()} {path}"
         for path, methods in merged_openapi(gateway)["paths"].items()

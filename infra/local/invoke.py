@@ -11,7 +11,7 @@ from pathlib import Path
 
 from infra.local.database import local_database_url
 from infra.local.events import LambdaContext
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("function", help="logical id in template.yaml, e.g. ProductsFunction")
     parser.add_argument("event", type=Path, help="an event file, e.g. events/products-list.json")
     args = parser.parse_args(argv)
-    handlers = parse_api(load_template()).handlers
+    handlers = api_config().handlers
     if args.function not in handlers:
         parser.error(f"unknown function {args.function}; one of {', '.join(sorted(handlers))}")
     _server, url = local_database_url()

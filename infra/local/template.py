@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,10 @@ def parse_api(template: dict[str, Any], overrides: dict[str, Any] | None = None)
                 )
             )
     return ApiConfig(tuple(routes), authorizer, _gateway_responses(api_props), handlers)
+
+
+@cache
+def api_config() -> ApiConfig:
+    """template.yaml's API, parsed once per process: the template is over a thousand lines and
+    YAML parsing takes about a tenth of a second, which every test's gateway would pay again."""
+    return parse_api(load_template())

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 import shared.db.engine
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway, HttpRequest
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from shared.db.engine import build_engine
 from shared.runtime.settings import get_settings
 from tests.support.api import bearer, register
@@ -178,7 +178,7 @@ def test_erase_deletes_all_of_the_devices_data_and_nothing_else(
 
 
 def test_revocation_within_the_cache_period_is_403_not_500(clean_db: None) -> None:
-    gateway = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=300)
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=300)
     try:
         with TestClient(create_asgi_app(gateway)) as client:
             _, token = register(client)

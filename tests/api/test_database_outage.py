@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from shared.db.engine import build_engine
 from shared.runtime.settings import get_settings
 from tests.support.api import MANUAL_GOAL, Device
@@ -39,7 +39,7 @@ def proxy(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
 
 
 def _client(ttl: int) -> tuple[TestClient, ApiGateway]:
-    gateway = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=ttl)
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=ttl)
     return TestClient(create_asgi_app(gateway)), gateway
 
 

@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 from infra.local import fuzz
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from tests.support.api import bearer, register
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -41,7 +41,7 @@ CHECKS = [
 ]
 
 # Built at collection (the schema decides which tests exist); closed after the module.
-_GATEWAY = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=0)
+_GATEWAY = ApiGateway(api_config(), authorizer_cache_ttl_s=0)
 _APP = create_asgi_app(_GATEWAY)
 # Erasing the device would turn every later case into a (correct, documented) 403.
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP).exclude(

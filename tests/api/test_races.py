@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from tests.support.api import MANUAL_GOAL, Device
 
 THREADS = 8
@@ -23,9 +23,7 @@ THREADS = 8
 @pytest.fixture
 def gateway() -> Iterator[ApiGateway]:
     """Eight warm sandboxes per function, so eight requests are in flight at once."""
-    gateway = ApiGateway(
-        parse_api(load_template()), authorizer_cache_ttl_s=0, sandboxes_per_function=THREADS
-    )
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=0, sandboxes_per_function=THREADS)
     yield gateway
     gateway.close()
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from shared.db.engine import build_engine
 from shared.runtime.settings import get_settings
 from tests.support.api import Device
@@ -32,7 +32,7 @@ def impatient(
         replace(get_settings(), database_url=database_url, db_statement_timeout_ms=TIMEOUT_MS)
     )
     use_engine(monkeypatch, engine)
-    gateway = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=300)
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=300)
     with TestClient(create_asgi_app(gateway)) as client:
         device = Device(client)
         device.product("Oats")  # warm: the authorizer's Allow is cached from here on

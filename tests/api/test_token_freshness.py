@@ -15,7 +15,7 @@ from functions.products.handler import lambda_handler
 from infra.local.asgi import create_asgi_app
 from infra.local.events import LambdaContext, proxy_event
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from shared.db.engine import driver_url, get_engine
 from tests.support.api import bearer, count_statements, is_freshness_check, register
 
@@ -48,7 +48,7 @@ ROUTES = [
 @pytest.fixture
 def cached_client(clean_db: None) -> Iterator[tuple[TestClient, ApiGateway]]:
     """The API with the staging/prod authorizer cache TTL of 300 s."""
-    gateway = ApiGateway(parse_api(load_template()), authorizer_cache_ttl_s=300)
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=300)
     with TestClient(create_asgi_app(gateway)) as client:
         yield client, gateway
     gateway.close()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from infra.local.gateway import ApiGateway
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config
 from tests.support.api import Device
 
 DAY = "2026-03-15"
@@ -21,9 +21,7 @@ DAY = "2026-03-15"
 def gateway() -> Iterator[ApiGateway]:
     """Eight warm sandboxes per function (the suite's default is four), so eight posts are in
     flight at once."""
-    gateway = ApiGateway(
-        parse_api(load_template()), authorizer_cache_ttl_s=0, sandboxes_per_function=8
-    )
+    gateway = ApiGateway(api_config(), authorizer_cache_ttl_s=0, sandboxes_per_function=8)
     yield gateway
     gateway.close()
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 import importlib
 import json
 
-from infra.local.template import load_template, parse_api
+from infra.local.template import api_config, load_template
 
 PUBLIC = {"/health", "/v1/devices/register", "/v1/auth/register"}
 
 
 def test_every_handler_resolves_to_a_callable() -> None:
-    config = parse_api(load_template())
+    config = api_config()
     for function, handler in config.handlers.items():
         module_name, attribute = handler.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module_name), attribute)), function
 
 
 def test_only_health_and_register_are_public() -> None:
-    routes = parse_api(load_template()).routes
+    routes = api_config().routes
     assert {r.resource for r in routes if not r.authorized} == PUBLIC
     assert all(r.authorized for r in routes if r.resource not in PUBLIC)
 
