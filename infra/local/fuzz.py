@@ -3,11 +3,14 @@ for (five checks, the stateful phase following the document's links, a time budg
 
 It starts the server (`infra.local.serve`) on a free 127.0.0.1 port with a database of its own
 (`.local/pg-load` server, database countonme_fuzz, recreated) holding the Open Food Facts sample
-(so the barcode route's example finds a product), registers one device and fuzzes
-as it (erasing the device is left out: every later case would be a correct 403). The
-registration limit is raised for the run (the fuzzer's own setting; production keeps its own).
+(so the barcode route's example finds a product), registers one device with a product and a
+portion, and fuzzes as it (erasing the device is left out: every later case would be a correct
+403). The hooks of `infra/local/fuzz_hooks.py` complete valid cases to meet the rules the
+document cannot state. The registration limit is raised for the run (the fuzzer's own setting;
+production keeps its own).
 
     python -m infra.local.fuzz [--seconds 240] [--seed N] [--phases examples,stateful]
+                               [--max-examples N]
 
 Exit status: schemathesis' own (0 when no check failed). `make fuzz` runs it for 240 s.
 """
@@ -15,6 +18,8 @@ Exit status: schemathesis' own (0 when no check failed). `make fuzz` runs it for
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import subprocess
 import sys
 import uuid
@@ -35,9 +40,47 @@ CHECKS = (
     "response_schema_conformance,negative_data_rejection"
 )
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+HOOKS = "infra.local.fuzz_hooks"
+FIXTURE_PORTION = {"label": "100 g", "base_amount": 100, "base_unit": "g", "calories": 380}
 
 
-def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str]:
+def _fixtures(base: str, token: str, catalog_product: str) -> dict[str, str]:
+    """What the hooks (`infra/local/fuzz_hooks.py`) address in the unit phases, as environment
+    variables for the schemathesis process: rows of the fuzzing device, one set to read and
+    create under, one to change and one to delete (a case must not delete what later cases
+    read), and the API's address and the device's token, for the entries and goals the hooks
+    create per case (a data reset deletes every entry, and a new goal replaces the current one)."""
+    client = httpx2.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+
+    def create(path: str, body: dict[str, object]) -> str:
+        response = client.post(path, json=body)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    rows: dict[str, dict[str, str]] = {}
+    for number, role in enumerate(("read", "change", "delete"), 1):
+        product = create("/v1/products", {"name": f"Fuzz {role}"})
+        rows[role] = {
+            "product_id": product,
+            "portion_id": create(f"/v1/products/{product}/portions", FIXTURE_PORTION),
+            "weight_id": create("/v1/body-weights", {"day": f"2026-03-0{number}", "weight_kg": 70}),
+        }
+    # PATCH may change a portion's unit: it gets one that no created entry uses.
+    rows["change"]["portion_id"] = create(
+        f"/v1/products/{rows['change']['product_id']}/portions", FIXTURE_PORTION | {"label": "cup"}
+    )
+    client.close()
+    return {
+        "FUZZ_ROWS": json.dumps(rows),
+        "FUZZ_CATALOG_PRODUCT_ID": catalog_product,
+        "FUZZ_BASE_URL": base,
+        "FUZZ_TOKEN": token,
+    }
+
+
+def run(
+    seconds: int, seed: int, phases: str, max_examples: int | None = None
+) -> subprocess.CompletedProcess[str]:
     """One schemathesis run against a fresh server; its output and exit status."""
     # Keep the server referenced: it stops with this process.
     _server, url = recreated_database(LOCAL_DIR / "pg-load", DATABASE)
@@ -45,13 +88,18 @@ def run(seconds: int, seed: int, phases: str) -> subprocess.CompletedProcess[str
     with serving(url, settings) as base:
         with driver_connection(url) as connection:  # products with barcodes to scan
             run_import(connection, open_records(synthetic.SAMPLE_JSONL))
+            row = connection.execute("SELECT id FROM catalog_products LIMIT 1").fetchone()
         device = {"device_id": str(uuid.uuid4())}
         token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
+        fixtures = _fixtures(base, token, str(row[0]) if row else "")
+        env = os.environ | {"SCHEMATHESIS_HOOKS": HOOKS, **fixtures}
         command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",
                    "-H", f"Authorization: Bearer {token}", "--checks", CHECKS,
                    "--phases", phases, "--max-time", str(seconds), "--seed", str(seed),
                    "--exclude-path", "/v1/devices/me"]  # fmt: skip
-        return subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        if max_examples is not None:
+            command += ["--max-examples", str(max_examples)]
+        return subprocess.run(command, capture_output=True, text=True, check=False, env=env)  # noqa: S603
 
 
 def main() -> int:
@@ -59,8 +107,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=240)
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
+    parser.add_argument("--max-examples", type=int, help="per operation and phase")
     args = parser.parse_args()
-    result = run(args.seconds, args.seed, args.phases)
+    result = run(args.seconds, args.seed, args.phases, args.max_examples)
     print(result.stdout + result.stderr)
     return result.returncode
 

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 64 * 1024
-_FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
+FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "must be UTF-8 without NUL characters or unpaired surrogates"
 
 
@@ -77,18 +77,18 @@ def _body_problem(body: bytes) -> dict[str, Any] | None:
     except ValueError:  # an integer beyond Python's conversion limit
         return _invalid(("body",), "numbers must have at most 4300 digits")
     for location, value in _strings(parsed, ("body",)):
-        if _FORBIDDEN.search(value):
+        if FORBIDDEN_TEXT.search(value):
             return _invalid(location)
     return None
 
 
 def _problem(scope: Scope, body: bytes) -> dict[str, Any] | None:
     """The first thing refused in the path, the query or the body, or None when all is well."""
-    if _FORBIDDEN.search(scope.get("path", "")):
+    if FORBIDDEN_TEXT.search(scope.get("path", "")):
         return _invalid(("path",))
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True, errors="surrogateescape"):
-        if _FORBIDDEN.search(name) or _FORBIDDEN.search(value):
+        if FORBIDDEN_TEXT.search(name) or FORBIDDEN_TEXT.search(value):
             return _invalid(("query", name))
     return _body_problem(body) if body else None
 

@@ -1,0 +1,190 @@
+"""The fuzz hooks (`infra/local/fuzz_hooks.py`) turn schema-valid data into data the server
+accepts, by the server's own rules, and leave negative cases alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+from infra.local import fuzz_hooks
+from shared.domain import goal_math
+from shared.domain.days import days_between
+from shared.domain.errors import InvalidValueError
+from shared.domain.goal_math import require_percent_sum
+from shared.schemas.goals import CalculatedGoalCreate, utc_today
+
+percent = st.integers(0, 100)
+day = st.dates(date(1900, 1, 1), date(2100, 12, 31))
+
+
+def case(method: str, path: str, mode: GenerationMode, phase: str = "fuzzing", **parts: Any):
+    meta = SimpleNamespace(generation=SimpleNamespace(mode=mode), phase=SimpleNamespace(name=phase))
+    fields = {"method": method, "path": path, "meta": meta, "body": None, "query": None}
+    return SimpleNamespace(**{**fields, "path_parameters": None, **parts})
+
+
+@given(percent, percent, percent, st.booleans())
+def test_manual_percents_come_to_100(protein: int, carbs: int, fat: int, floats: bool) -> None:
+    written = float if floats else int  # JSON may write an integer as 30.0
+    body = {"protein_percent": written(protein), "carbs_percent": carbs, "fat_percent": fat}
+    sent = case("POST", "/v1/goals/manual", GenerationMode.POSITIVE, body=body)
+    fuzz_hooks.map_case(None, sent)
+    values = tuple(sent.body[name] for name in fuzz_hooks.PERCENTS)
+    require_percent_sum(values)
+    assert all(0 <= value <= 100 for value in values)
+    assert sent.body["protein_percent"] == protein
+
+
+@given(day, day)
+def test_stats_ranges_become_ones_the_server_takes(start: date, end: date) -> None:
+    query = {"from": start.isoformat(), "to": end.isoformat()}
+    sent = case("GET", "/v1/stats/daily", GenerationMode.POSITIVE, query=query)
+    fuzz_hooks.map_case(None, sent)
+    assert days_between(
+        date.fromisoformat(sent.query["from"]), date.fromisoformat(sent.query["to"])
+    )
+
+
+@given(
+    day,
+    st.sampled_from(["lose", "gain", "maintain"]),
+    st.one_of(st.none(), percent),
+    st.one_of(st.none(), percent),
+    st.sampled_from(["0.01", "1", "170", "300"]),
+    st.sampled_from(["0.01", "70", "500"]),
+)
+def test_calculator_bodies_pass_the_servers_validation(
+    birth: date, goal: str, protein: int | None, fat: int | None, height: str, weight: str
+) -> None:
+    body = {
+        "gender": "female",
+        "birth_date": birth.isoformat(),
+        "height_cm": height,
+        "current_weight_kg": weight,
+        "activity_level": "moderate",
+        "weight_goal_type": goal,
+        "protein_percent": protein,
+        "fat_percent": fat,
+    }
+    sent = case("POST", "/v1/goals/calculated", GenerationMode.POSITIVE, body=body)
+    fuzz_hooks.map_case(None, sent)
+    created = CalculatedGoalCreate.model_validate(sent.body)
+    percents = (created.protein_percent, created.carbs_percent, created.fat_percent)
+    goal_math.calculate(created.metrics(), utc_today(), percents)
+    if any(p is not None for p in percents):
+        require_percent_sum(percents)  # type: ignore[arg-type]
+
+
+ROWS = {
+    role: {name: f"{role}-{name}" for name in ("product_id", "portion_id", "weight_id")}
+    for role in ("read", "change", "delete")
+}
+
+
+@pytest.fixture
+def rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """The run's rows, and what the hooks create through the API (recorded, not sent)."""
+    monkeypatch.setenv("FUZZ_ROWS", json.dumps(ROWS))
+    monkeypatch.setenv("FUZZ_CATALOG_PRODUCT_ID", "catalog")
+    made: list[tuple[str, dict[str, Any]]] = []
+
+    def create(path: str, body: dict[str, Any]) -> str:
+        made.append((path, body))
+        return f"new-{len(made)}"
+
+    monkeypatch.setattr(fuzz_hooks, "created", create)
+    return made
+
+
+@pytest.mark.usefixtures("rows")
+def test_new_entries_use_the_runs_product_and_a_unit_that_converts() -> None:
+    body = {"product_id": "x", "portion_id": "y", "unit": "ml", "amount": 1}
+    sent = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, body=body)
+    fuzz_hooks.map_case(None, sent)
+    read = ROWS["read"]
+    assert sent.body == {
+        "product_id": read["product_id"],
+        "portion_id": read["portion_id"],
+        "unit": "g",
+        "amount": 1,
+    }
+    linked = {"product_id": "x", "portion_id": "y", "unit": "ml"}
+    stateful = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, "stateful", body=linked)
+    fuzz_hooks.map_case(None, stateful)
+    assert stateful.body == {"product_id": "x", "portion_id": "y", "unit": "ml"}  # linked ids
+
+
+@pytest.mark.usefixtures("rows")
+@pytest.mark.parametrize(
+    ("method", "path", "parameter", "expected"),
+    [
+        ("GET", "/v1/products/{product_id}", "product_id", "read-product_id"),
+        ("POST", "/v1/products/{product_id}/portions", "product_id", "read-product_id"),
+        ("PATCH", "/v1/portions/{portion_id}", "portion_id", "change-portion_id"),
+        ("DELETE", "/v1/body-weights/{weight_id}", "weight_id", "delete-weight_id"),
+        ("DELETE", "/v1/goals/{goal_id}", "goal_id", "new-1"),
+        ("GET", "/v1/food-entries/{entry_id}", "entry_id", "new-1"),
+        ("GET", "/v1/catalog/products/{product_id}", "product_id", "catalog"),
+    ],
+)
+def test_ids_in_paths_name_the_runs_rows_by_what_the_case_does(
+    method: str, path: str, parameter: str, expected: str
+) -> None:
+    sent = case(method, path, GenerationMode.POSITIVE, path_parameters={parameter: "random"})
+    fuzz_hooks.map_case(None, sent)
+    assert sent.path_parameters == {parameter: expected}
+    stateful = case(
+        method, path, GenerationMode.POSITIVE, "stateful", path_parameters={parameter: "linked"}
+    )
+    fuzz_hooks.map_case(None, stateful)
+    assert stateful.path_parameters == {parameter: "linked"}
+
+
+def test_an_entry_patch_gets_a_new_entry_and_keeps_to_its_portion_in_grams(
+    rows: list[tuple[str, dict[str, Any]]],
+) -> None:
+    body = {"portion_id": "random", "unit": "cup"}
+    sent = case("PATCH", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE, body=body,
+                path_parameters={"entry_id": "random"})  # fmt: skip
+    fuzz_hooks.map_case(None, sent)
+    assert sent.body == {"portion_id": "read-portion_id", "unit": "g"}
+    assert sent.path_parameters == {"entry_id": "new-1"}
+    [(path, entry)] = rows
+    assert path == "/v1/food-entries"
+    assert (entry["product_id"], entry["portion_id"]) == ("read-product_id", "read-portion_id")
+
+
+def test_no_string_of_a_valid_body_holds_what_postgresql_cannot_store() -> None:
+    body = {"label": "a\x00b", "extra\x00": ["\ud800", {"k": "fine"}], "n": 1}
+    sent = case("POST", "/v1/products", GenerationMode.POSITIVE, body=body, query={"q": "\x00"})
+    fuzz_hooks.map_case(None, sent)
+    assert sent.body == {"label": "a?b", "extra?": ["?", {"k": "fine"}], "n": 1}
+    assert sent.query == {"q": "?"}
+
+
+def test_negative_cases_and_other_operations_are_sent_as_generated() -> None:
+    body = {"protein_percent": 90, "carbs_percent": 90, "fat_percent": 90}
+    negative = case("POST", "/v1/goals/manual", GenerationMode.NEGATIVE, body={**body, "x": "\x00"})
+    fuzz_hooks.map_case(None, negative)
+    assert negative.body == {**body, "x": "\x00"}
+    other = case("POST", "/v1/body-weights", GenerationMode.POSITIVE, body=dict(body))
+    fuzz_hooks.map_case(None, other)
+    assert other.body == body
+    with pytest.raises(InvalidValueError):
+        require_percent_sum(tuple(body.values()))
+
+
+def test_a_goal_patch_sends_its_percentages_together_summing_to_100() -> None:
+    sent = case("PATCH", "/v1/goals/{goal_id}", GenerationMode.POSITIVE, body={"fat_percent": 90})
+    fuzz_hooks.map_case(None, sent)
+    require_percent_sum(tuple(sent.body[name] for name in fuzz_hooks.PERCENTS))
+    calories = case("PATCH", "/v1/goals/{goal_id}", GenerationMode.POSITIVE, body={"water_ml": 9})
+    fuzz_hooks.map_case(None, calories)
+    assert calories.body == {"water_ml": 9}
