@@ -3,11 +3,11 @@ for (five checks, the stateful phase following the document's links, a time budg
 
 It starts the server (`infra.local.serve`) on a free 127.0.0.1 port with a database of its own
 (`.local/pg-load` server, database countonme_fuzz, recreated) holding the Open Food Facts sample
-(so the barcode route's example finds a product), registers one device with a product and a
-portion, and fuzzes as it (erasing the device is left out: every later case would be a correct
-403). The hooks of `infra/local/fuzz_hooks.py` complete valid cases to meet the rules the
-document cannot state. The registration limit is raised for the run (the fuzzer's own setting;
-production keeps its own).
+(so the barcode route's example finds a product), registers one device and fuzzes as it
+(erasing the device is left out: every later case would be a correct 403). The hooks of
+`infra/local/fuzz_hooks.py` complete valid cases to meet the rules the document cannot state.
+The registration limit is raised for the run (the fuzzer's own setting; production keeps its
+own).
 
     python -m infra.local.fuzz [--seconds 240] [--seed N] [--phases examples,stateful]
                                [--max-examples N]
@@ -18,7 +18,6 @@ Exit status: schemathesis' own (0 when no check failed). `make fuzz` runs it for
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -41,41 +40,6 @@ CHECKS = (
 )
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 HOOKS = "infra.local.fuzz_hooks"
-FIXTURE_PORTION = {"label": "100 g", "base_amount": 100, "base_unit": "g", "calories": 380}
-
-
-def _fixtures(base: str, token: str, catalog_product: str) -> dict[str, str]:
-    """What the hooks (`infra/local/fuzz_hooks.py`) address in the unit phases, as environment
-    variables for the schemathesis process: rows of the fuzzing device, one set to read and
-    create under, one to change and one to delete (a case must not delete what later cases
-    read), and the API's address and the device's token, for the entries and goals the hooks
-    create per case (a data reset deletes every entry, and a new goal replaces the current one)."""
-    client = httpx2.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
-
-    def create(path: str, body: dict[str, object]) -> str:
-        response = client.post(path, json=body)
-        response.raise_for_status()
-        return response.json()["id"]
-
-    rows: dict[str, dict[str, str]] = {}
-    for number, role in enumerate(("read", "change", "delete"), 1):
-        product = create("/v1/products", {"name": f"Fuzz {role}"})
-        rows[role] = {
-            "product_id": product,
-            "portion_id": create(f"/v1/products/{product}/portions", FIXTURE_PORTION),
-            "weight_id": create("/v1/body-weights", {"day": f"2026-03-0{number}", "weight_kg": 70}),
-        }
-    # PATCH may change a portion's unit: it gets one that no created entry uses.
-    rows["change"]["portion_id"] = create(
-        f"/v1/products/{rows['change']['product_id']}/portions", FIXTURE_PORTION | {"label": "cup"}
-    )
-    client.close()
-    return {
-        "FUZZ_ROWS": json.dumps(rows),
-        "FUZZ_CATALOG_PRODUCT_ID": catalog_product,
-        "FUZZ_BASE_URL": base,
-        "FUZZ_TOKEN": token,
-    }
 
 
 def run(
@@ -91,8 +55,13 @@ def run(
             row = connection.execute("SELECT id FROM catalog_products LIMIT 1").fetchone()
         device = {"device_id": str(uuid.uuid4())}
         token = httpx2.post(f"{base}/v1/devices/register", json=device).json()["device_token"]
-        fixtures = _fixtures(base, token, str(row[0]) if row else "")
-        env = os.environ | {"SCHEMATHESIS_HOOKS": HOOKS, **fixtures}
+        # What the hooks need to create rows for valid cases, as the fuzzing device.
+        env = os.environ | {
+            "SCHEMATHESIS_HOOKS": HOOKS,
+            "FUZZ_BASE_URL": base,
+            "FUZZ_TOKEN": token,
+            "FUZZ_CATALOG_PRODUCT_ID": str(row[0]) if row else "",
+        }
         command = [str(SCHEMATHESIS), "run", f"{base}/openapi.json",
                    "-H", f"Authorization: Bearer {token}", "--checks", CHECKS,
                    "--phases", phases, "--max-time", str(seconds), "--seed", str(seed),

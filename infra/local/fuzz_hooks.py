@@ -15,17 +15,17 @@ cases are sent as generated: the checks that refusals are correct still see ever
   and gain goals carry a target weight and a pace; height and weight give a storable BMI and a
   daily target above zero;
 - daily and weight stats: `from` is not after `to`, and the range is at most a year;
-- in the unit phases (the stateful phase links real ids itself), ids in paths name rows that
-  exist: the products, portions and weights the run created for the fuzzing device
-  (`FUZZ_ROWS`, `FUZZ_CATALOG_PRODUCT_ID`: one set to read and create under, one to change, one
-  to delete, portions in grams), and a food entry or goal the hook creates for the case (a data
-  reset deletes every entry, a new goal replaces the current one); a new or changed food entry
-  uses the read set's product and portion, with a unit that converts to grams.
+- in the unit phases (the stateful phase links real ids itself), an id in a path names a row
+  that exists: the hook creates one for the case through the served API as the fuzzing device
+  (`FUZZ_BASE_URL`, `FUZZ_TOKEN`; a catalog product of the imported sample,
+  `FUZZ_CATALOG_PRODUCT_ID`), since other cases delete rows, a data reset deletes every entry
+  and a new goal replaces the current one; a new food entry gets a new product and portion in
+  grams, and an entry's unit converts to grams.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -46,7 +46,10 @@ from shared.web.input_guard import FORBIDDEN_TEXT
 
 STATEFUL = "stateful"
 PERCENTS = ("protein_percent", "carbs_percent", "fat_percent")
+NEW_PORTION = {"label": "100 g", "base_amount": 100, "base_unit": "g", "calories": 380}
 NEW_ENTRY = {"day": "2026-03-15", "meal_type": "lunch", "amount": 50, "unit": "g"}
+PAIR = ("product_id", "portion_id")
+_WEIGHT_DAYS = itertools.count()
 NEW_GOAL = {"daily_calories_kcal": 2000, "protein_percent": 30, "carbs_percent": 40,
             "fat_percent": 30, "water_ml": 2000}  # fmt: skip
 # A body the calculator takes whatever the day: an adult of ordinary height and weight.
@@ -132,68 +135,82 @@ def _date_range(query: dict[str, Any]) -> None:
     query["from"], query["to"] = start.isoformat(), end.isoformat()
 
 
-def _rows() -> dict[str, dict[str, str]]:
-    return json.loads(os.environ.get("FUZZ_ROWS", "{}"))
-
-
-def created(path: str, body: dict[str, Any]) -> str:
-    """The id of a row created through the served API as the fuzzing device."""
+def created(path: str, body: dict[str, Any]) -> str | None:
+    """The id of a row created through the served API as the fuzzing device; None when the
+    API refused it (the case then goes as generated)."""
     response = httpx2.post(
-        f"{os.environ['FUZZ_BASE_URL']}{path}",
+        f"{os.environ.get('FUZZ_BASE_URL', '')}{path}",
         json=body,
-        headers={"Authorization": f"Bearer {os.environ['FUZZ_TOKEN']}"},
+        headers={"Authorization": f"Bearer {os.environ.get('FUZZ_TOKEN', '')}"},
     )
-    response.raise_for_status()
-    return response.json()["id"]
+    return response.json().get("id") if response.status_code in (200, 201) else None
 
 
-def _fresh(name: str) -> str:
-    """A new food entry (of the read set's product) or manual goal, for one case."""
+def _new_portion() -> tuple[str, str] | None:
+    """A new product with a portion in grams: (product id, portion id)."""
+    product = created("/v1/products", {"name": "Fuzz oats"})
+    portion = product and created(f"/v1/products/{product}/portions", NEW_PORTION)
+    return (product, portion) if product and portion else None
+
+
+def _new_entry_row() -> tuple[str, str] | None:
+    """A new food entry of a new product: (entry id, its portion id)."""
+    made = _new_portion()
+    entry = made and created("/v1/food-entries", NEW_ENTRY | dict(zip(PAIR, made, strict=True)))
+    return (entry, made[1]) if made and entry else None
+
+
+def _new_weight() -> str | None:
+    """A new weight, on a day of its own (one live weight a day)."""
+    for _ in range(3):
+        day = date(2000, 1, 1) + timedelta(days=next(_WEIGHT_DAYS))
+        if weight := created("/v1/body-weights", {"day": day.isoformat(), "weight_kg": 70}):
+            return weight
+    return None
+
+
+def _new_row(name: str, case: Any) -> str | None:
+    """A row that exists for the path's id, made for this case (a case may delete or change it,
+    a data reset deletes every entry, a new goal replaces the current one)."""
+    if case.path.startswith("/v1/catalog/"):
+        return os.environ.get("FUZZ_CATALOG_PRODUCT_ID")
+    if name == "product_id":
+        return created("/v1/products", {"name": "Fuzz oats"})
+    if name == "portion_id":
+        made = _new_portion()
+        return made and made[1]
+    if name == "weight_id":
+        return _new_weight()
     if name == "goal_id":
         return created("/v1/goals/manual", NEW_GOAL)
-    read = _rows()["read"]
-    return created(
-        "/v1/food-entries", NEW_ENTRY | {k: read[k] for k in ("product_id", "portion_id")}
-    )
+    made = _new_entry_row()
+    if made and isinstance(case.body, dict) and case.body.get("portion_id") is not None:
+        case.body["portion_id"] = made[1]  # a PATCH's portion must be of the entry's product
+    return made and made[0]
 
 
 def _existing_ids(case: Any) -> None:
-    """Path ids of rows that exist: DELETE gets rows of its own, PATCH the rows it may change,
-    anything else the rows later cases read; entries and goals are created per case."""
-    role = {"DELETE": "delete", "PATCH": "change"}.get(case.method.upper(), "read")
-    ids = dict(_rows().get(role, {}))
-    if case.path.startswith("/v1/catalog/"):
-        ids = {"product_id": os.environ.get("FUZZ_CATALOG_PRODUCT_ID", "")}
     parameters = dict(case.path_parameters or {})
-    for name in parameters:
-        if name in ("entry_id", "goal_id"):
-            parameters[name] = _fresh(name)
-        elif ids.get(name):
-            parameters[name] = ids[name]
+    for name in parameters.keys() & set(ID_PARAMETERS):
+        if (row := _new_row(name, case)) is not None:
+            parameters[name] = row
     case.path_parameters = parameters
 
 
 def _new_entry(case: Any) -> None:
-    read = _rows().get("read", {})
     body = case.body
-    if not (read and isinstance(body, dict)):
-        return
-    body["product_id"], body["portion_id"] = read["product_id"], read["portion_id"]
-    _grams(body)
+    if isinstance(body, dict) and (made := _new_portion()) is not None:
+        body.update(zip(PAIR, made, strict=True))
+        _grams(body)
 
 
 def _entry_change(case: Any) -> None:
-    """A created entry's portion (read set, grams) and a unit that converts to grams."""
-    body = case.body
-    if isinstance(body, dict):
-        if body.get("portion_id") is not None:
-            body["portion_id"] = _rows().get("read", {}).get("portion_id")
-        if body.get("unit") is not None:
-            _grams(body)
+    if isinstance(case.body, dict) and case.body.get("unit") is not None:
+        _grams(case.body)
 
 
 def _grams(body: dict[str, Any]) -> None:
-    """The fixtures' portions are in grams: a unit that converts to them."""
+    """The portions the hooks make are in grams: a unit that converts to them."""
     if not (isinstance(body.get("unit"), str) and can_convert(body["unit"], "g")):
         body["unit"] = "g"
 

@@ -3,7 +3,6 @@ accepts, by the server's own rules, and leave negative cases alone."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -82,83 +81,82 @@ def test_calculator_bodies_pass_the_servers_validation(
         require_percent_sum(percents)  # type: ignore[arg-type]
 
 
-ROWS = {
-    role: {name: f"{role}-{name}" for name in ("product_id", "portion_id", "weight_id")}
-    for role in ("read", "change", "delete")
-}
-
-
 @pytest.fixture
-def rows(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """The run's rows, and what the hooks create through the API (recorded, not sent)."""
-    monkeypatch.setenv("FUZZ_ROWS", json.dumps(ROWS))
+def made(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """What the hooks create through the API, recorded instead of sent (ids new-1, new-2…)."""
     monkeypatch.setenv("FUZZ_CATALOG_PRODUCT_ID", "catalog")
-    made: list[tuple[str, dict[str, Any]]] = []
+    requests: list[tuple[str, dict[str, Any]]] = []
 
     def create(path: str, body: dict[str, Any]) -> str:
-        made.append((path, body))
-        return f"new-{len(made)}"
+        requests.append((path, body))
+        return f"new-{len(requests)}"
 
     monkeypatch.setattr(fuzz_hooks, "created", create)
-    return made
+    return requests
 
 
-@pytest.mark.usefixtures("rows")
-def test_new_entries_use_the_runs_product_and_a_unit_that_converts() -> None:
+def test_new_entries_get_a_new_product_and_portion_and_a_unit_that_converts(
+    made: list[tuple[str, dict[str, Any]]],
+) -> None:
     body = {"product_id": "x", "portion_id": "y", "unit": "ml", "amount": 1}
     sent = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, body=body)
     fuzz_hooks.map_case(None, sent)
-    read = ROWS["read"]
-    assert sent.body == {
-        "product_id": read["product_id"],
-        "portion_id": read["portion_id"],
-        "unit": "g",
-        "amount": 1,
-    }
+    assert sent.body == {"product_id": "new-1", "portion_id": "new-2", "unit": "g", "amount": 1}
+    assert [path for path, _ in made] == ["/v1/products", "/v1/products/new-1/portions"]
     linked = {"product_id": "x", "portion_id": "y", "unit": "ml"}
     stateful = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, "stateful", body=linked)
     fuzz_hooks.map_case(None, stateful)
     assert stateful.body == {"product_id": "x", "portion_id": "y", "unit": "ml"}  # linked ids
+    assert len(made) == 2
 
 
-@pytest.mark.usefixtures("rows")
+@pytest.mark.usefixtures("made")
 @pytest.mark.parametrize(
     ("method", "path", "parameter", "expected"),
     [
-        ("GET", "/v1/products/{product_id}", "product_id", "read-product_id"),
-        ("POST", "/v1/products/{product_id}/portions", "product_id", "read-product_id"),
-        ("PATCH", "/v1/portions/{portion_id}", "portion_id", "change-portion_id"),
-        ("DELETE", "/v1/body-weights/{weight_id}", "weight_id", "delete-weight_id"),
+        ("GET", "/v1/products/{product_id}", "product_id", "new-1"),
+        ("POST", "/v1/products/{product_id}/portions", "product_id", "new-1"),
+        ("PATCH", "/v1/portions/{portion_id}", "portion_id", "new-2"),
+        ("DELETE", "/v1/body-weights/{weight_id}", "weight_id", "new-1"),
         ("DELETE", "/v1/goals/{goal_id}", "goal_id", "new-1"),
-        ("GET", "/v1/food-entries/{entry_id}", "entry_id", "new-1"),
+        ("GET", "/v1/food-entries/{entry_id}", "entry_id", "new-3"),
         ("GET", "/v1/catalog/products/{product_id}", "product_id", "catalog"),
     ],
 )
-def test_ids_in_paths_name_the_runs_rows_by_what_the_case_does(
+def test_an_id_in_a_path_names_a_row_made_for_the_case(
     method: str, path: str, parameter: str, expected: str
 ) -> None:
     sent = case(method, path, GenerationMode.POSITIVE, path_parameters={parameter: "random"})
     fuzz_hooks.map_case(None, sent)
     assert sent.path_parameters == {parameter: expected}
-    stateful = case(
-        method, path, GenerationMode.POSITIVE, "stateful", path_parameters={parameter: "linked"}
-    )
+    linked = {parameter: "linked"}
+    stateful = case(method, path, GenerationMode.POSITIVE, "stateful", path_parameters=linked)
     fuzz_hooks.map_case(None, stateful)
     assert stateful.path_parameters == {parameter: "linked"}
 
 
-def test_an_entry_patch_gets_a_new_entry_and_keeps_to_its_portion_in_grams(
-    rows: list[tuple[str, dict[str, Any]]],
+def test_an_entry_patch_gets_a_new_entry_and_a_portion_of_its_product_in_grams(
+    made: list[tuple[str, dict[str, Any]]],
 ) -> None:
     body = {"portion_id": "random", "unit": "cup"}
     sent = case("PATCH", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE, body=body,
                 path_parameters={"entry_id": "random"})  # fmt: skip
     fuzz_hooks.map_case(None, sent)
-    assert sent.body == {"portion_id": "read-portion_id", "unit": "g"}
-    assert sent.path_parameters == {"entry_id": "new-1"}
-    [(path, entry)] = rows
+    assert sent.path_parameters == {"entry_id": "new-3"}
+    assert sent.body == {"portion_id": "new-2", "unit": "g"}
+    path, entry = made[2]
     assert path == "/v1/food-entries"
-    assert (entry["product_id"], entry["portion_id"]) == ("read-product_id", "read-portion_id")
+    assert (entry["product_id"], entry["portion_id"]) == ("new-1", "new-2")
+
+
+def test_a_row_the_api_refuses_leaves_the_case_as_generated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fuzz_hooks, "created", lambda path, body: None)
+    sent = case("GET", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE,
+                path_parameters={"entry_id": "random"})  # fmt: skip
+    fuzz_hooks.map_case(None, sent)
+    assert sent.path_parameters == {"entry_id": "random"}
 
 
 def test_no_string_of_a_valid_body_holds_what_postgresql_cannot_store() -> None:
