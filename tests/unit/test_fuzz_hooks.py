@@ -3,6 +3,7 @@ accepts, by the server's own rules, and leave negative cases alone."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -92,6 +93,7 @@ def made(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
         return f"new-{len(requests)}"
 
     monkeypatch.setattr(fuzz_hooks, "created", create)
+    monkeypatch.setattr(fuzz_hooks, "_ROWS_MADE", Counter())
     return requests
 
 
@@ -149,10 +151,30 @@ def test_an_entry_patch_gets_a_new_entry_and_a_portion_of_its_product_in_grams(
     assert (entry["product_id"], entry["portion_id"]) == ("new-1", "new-2")
 
 
+def test_only_the_first_cases_of_an_operation_get_rows(
+    made: list[tuple[str, dict[str, Any]]],
+) -> None:
+    sent = [
+        case(
+            "GET",
+            "/v1/products/{product_id}",
+            GenerationMode.POSITIVE,
+            path_parameters={"product_id": "random"},
+        )
+        for _ in range(fuzz_hooks.ROWS_PER_OPERATION + 2)
+    ]
+    for each in sent:
+        fuzz_hooks.map_case(None, each)
+    ids = [each.path_parameters["product_id"] for each in sent]
+    assert ids[-2:] == ["random", "random"]  # these exercise the 404 path
+    assert len(made) == fuzz_hooks.ROWS_PER_OPERATION
+
+
 def test_a_row_the_api_refuses_leaves_the_case_as_generated(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(fuzz_hooks, "created", lambda path, body: None)
+    monkeypatch.setattr(fuzz_hooks, "_ROWS_MADE", Counter())
     sent = case("GET", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE,
                 path_parameters={"entry_id": "random"})  # fmt: skip
     fuzz_hooks.map_case(None, sent)
