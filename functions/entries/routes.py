@@ -39,6 +39,9 @@ async def list_entries(
 
 @router.post("/food-entries", response_model=EntryOut, status_code=201)
 async def create_entry(body: EntryCreate, caller: Caller, response: Response):
+    """A diary entry (200 on a replay). The product and portion must be the device's own and
+    live (404), and `unit` must convert to the portion's base unit: mass to mass, volume to
+    volume, a count unit only to itself (422)."""
     with writing(caller) as session:
         outcome = entries.create(session, caller.device_id, body)
     return created_or_found(outcome, response)
@@ -83,5 +86,7 @@ async def daily_stats(
     from_day: Annotated[Day, Query(alias="from")],
     to_day: Annotated[Day, Query(alias="to")],
 ):
+    """One point per day from `from` to `to`. `from` must not be after `to`, and the range spans
+    at most 366 days (422 otherwise)."""
     with reading(caller) as session:
         return stats.daily(session, caller.device_id, from_day, to_day)

@@ -25,14 +25,21 @@ router = APIRouter(prefix="/v1/goals", tags=["goals"])
 
 @router.post("/calculate", response_model=GoalPreview)
 async def calculate(body: CalculateRequest, caller: Caller):
-    """The calculator's preview; stores nothing (the token is still checked for freshness)."""
+    """The calculator's preview; stores nothing (the token is still checked for freshness).
+    The birth date must give an age of 13 to 120, lose and gain goals need
+    `target_weight_kg` and `weight_change_pace`, and height and weight must give a BMI below
+    1,000 and a daily target above 0 kcal (422 otherwise)."""
     require_fresh(caller)
     return goals.preview(body)
 
 
 @router.post("/calculated", response_model=GoalOut, status_code=201)
 async def create_calculated(body: CalculatedGoalCreate, caller: Caller, response: Response):
-    """A goal from body metrics; it replaces the device's current goal (200 on a replay)."""
+    """A goal from body metrics; it replaces the device's current goal (200 on a replay).
+    The birth date must give an age of 13 to 120, lose and gain goals need
+    `target_weight_kg` and `weight_change_pace`, and height and weight must give a BMI below
+    1,000 and a daily target above 0 kcal (422 otherwise). Percentages sent replace the
+    computed ones, and the three must then sum to 100."""
     with writing(caller) as session:
         outcome = goals.create_calculated(session, caller.device_id, body)
     return created_or_found(outcome, response)
@@ -40,7 +47,8 @@ async def create_calculated(body: CalculatedGoalCreate, caller: Caller, response
 
 @router.post("/manual", response_model=GoalOut, status_code=201)
 async def create_manual(body: ManualGoalCreate, caller: Caller, response: Response):
-    """A goal entered by hand; it replaces the device's current goal (200 on a replay)."""
+    """A goal entered by hand; it replaces the device's current goal (200 on a replay). The
+    three macro percentages must sum to 100 (422 otherwise)."""
     with writing(caller) as session:
         outcome = goals.create_manual(session, caller.device_id, body)
     return created_or_found(outcome, response)
@@ -61,6 +69,7 @@ async def get_goal(goal_id: uuid.UUID, caller: Caller):
 
 @router.patch("/{goal_id}", response_model=GoalOut)
 async def patch_goal(goal_id: uuid.UUID, body: GoalPatch, caller: Caller):
+    """Change a goal's targets; its macro percentages, as changed, must sum to 100 (422)."""
     with writing(caller) as session:
         return goals.patch(session, caller.device_id, goal_id, body)
 

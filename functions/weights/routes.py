@@ -62,5 +62,7 @@ async def weight_stats(
     from_day: Annotated[Day, Query(alias="from")],
     to_day: Annotated[Day, Query(alias="to")],
 ):
+    """One point per day from `from` to `to`. `from` must not be after `to`, and the range spans
+    at most 366 days (422 otherwise)."""
     with reading(caller) as session:
         return weights.chart(session, caller.device_id, from_day, to_day)

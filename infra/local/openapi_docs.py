@@ -12,6 +12,12 @@ from infra.local.gateway import ApiGateway
 from infra.local.openapi_links import add_links
 from shared.web.app_factory import API_VERSION
 
+# What no body schema can state for every string a body may hold (`shared/web/input_guard.py`).
+TEXT_RULE = (
+    "Every string of a request (path, query, and a JSON body's keys and values, extra properties"
+    " included) must be UTF-8 without NUL characters or lone surrogates (422 otherwise)."
+)
+
 
 def merged_openapi(gateway: ApiGateway) -> dict[str, Any]:
     """Paths and schemas of every function that exposes an `app` beside its handler."""
@@ -28,7 +34,11 @@ def merged_openapi(gateway: ApiGateway) -> dict[str, Any]:
         schemas.update(spec.get("components", {}).get("schemas", {}))
     document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "CountOnMe API", "version": API_VERSION},
+        "info": {
+            "title": "CountOnMe API",
+            "version": API_VERSION,
+            "description": TEXT_RULE,
+        },
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": schemas,
