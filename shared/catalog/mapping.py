@@ -215,6 +215,17 @@ def _off_unit(product: Mapping[str, Any]) -> str:
     return "g"
 
 
+# The `nutriments` keys `_off_per100` reads (the CSV reader and the projection keep these only).
+OFF_NUTRIMENTS_READ = (
+    "energy-kcal_100g",
+    "energy-kj_100g",
+    "energy_100g",
+    "proteins_100g",
+    "carbohydrates_100g",
+    "fat_100g",
+)
+
+
 def _off_per100(product: Mapping[str, Any]) -> Per100 | None:
     unit = _off_unit(product)
     aggregated = (product.get("nutrition") or {}).get("aggregated_set")

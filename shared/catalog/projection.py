@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.catalog.mapping import FDC_NUTRIENTS_READ, SOURCE_USDA
+from shared.catalog.mapping import FDC_NUTRIENTS_READ, OFF_NUTRIMENTS_READ, SOURCE_USDA
 
 _OFF_KEYS = (
     "code",
@@ -25,14 +25,6 @@ _OFF_KEYS = (
     "serving_quantity",
     "serving_size",
     "unique_scans_n",
-)
-_OFF_NUTRIMENTS = (
-    "energy-kcal_100g",
-    "energy-kj_100g",
-    "energy_100g",
-    "proteins_100g",
-    "carbohydrates_100g",
-    "fat_100g",
 )
 _OFF_AGGREGATED = ("energy-kcal", "energy-kj", "proteins", "carbohydrates", "fat")
 _FDC_KEYS = (
@@ -80,7 +72,7 @@ def project_off(product: Mapping[str, Any]) -> Document:
     projected = _pick(product, _OFF_KEYS)
     projected |= {k: v for k, v in product.items() if k.startswith("product_name")}
     if "nutriments" in product:
-        projected["nutriments"] = _nested(product["nutriments"], _OFF_NUTRIMENTS)
+        projected["nutriments"] = _nested(product["nutriments"], OFF_NUTRIMENTS_READ)
     if "nutrition" in product:
         projected["nutrition"] = _off_nutrition(product["nutrition"])
     tags = product.get("categories_tags")

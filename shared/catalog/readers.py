@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import orjson
 
-from shared.catalog.mapping import SOURCE_OFF, SOURCE_USDA
+from shared.catalog.mapping import OFF_NUTRIMENTS_READ, SOURCE_OFF, SOURCE_USDA
 
 FORMATS = ("off-jsonl", "off-csv", "off-parquet", "fdc-json", "fdc-csv")
 FDC_JSON_KEYS = ("SRLegacyFoods", "FoundationFoods", "SurveyFoods", "BrandedFoods")
@@ -157,17 +157,6 @@ def _off_jsonl(path: Path, advance: Callable[[int], None]) -> Iterator[SourceRec
         advance(raw.tell())
 
 
-# The CSV export's columns the mapping reads, by the product document key they fill.
-_OFF_CSV_NUTRIENTS = (
-    "energy-kcal_100g",
-    "energy-kj_100g",
-    "energy_100g",
-    "proteins_100g",
-    "carbohydrates_100g",
-    "fat_100g",
-)
-
-
 def _off_csv_document(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row in the JSONL product document's shape (empty fields are absent)."""
     tags = row.get("categories_tags") or ""
@@ -181,7 +170,7 @@ def _off_csv_document(row: dict[str, str]) -> dict[str, Any]:
         "serving_quantity": row.get("serving_quantity") or None,
         "product_quantity_unit": row.get("product_quantity_unit") or None,
         "unique_scans_n": int(scans) if scans.isdigit() else None,
-        "nutriments": {k: row[k] for k in _OFF_CSV_NUTRIENTS if row.get(k)},
+        "nutriments": {k: row[k] for k in OFF_NUTRIMENTS_READ if row.get(k)},
     }
 
 

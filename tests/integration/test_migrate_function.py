@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from functions.migrate.handler import LOCK_KEY, SAFETY_MARGIN_S, handle
 from functions.migrate.import_role import IMPORT_STATEMENT_TIMEOUT_MS
@@ -213,6 +213,23 @@ def test_near_timeout_answers_failed_once(
     assert "before the timeout" in body["Reason"]
 
 
+def role_settings(conn: Connection, role: str) -> list[str]:
+    """The settings PostgreSQL applies at the role's every login."""
+    return conn.execute(
+        text(
+            "SELECT s.setconfig FROM pg_db_role_setting s"
+            " JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = :r"
+        ),
+        {"r": role},
+    ).scalar_one()
+
+
+def drop_role(conn: Connection, role: str) -> None:
+    conn.execute(text(f'DROP OWNED BY "{role}"'))
+    conn.execute(text(f'DROP ROLE "{role}"'))
+    conn.commit()
+
+
 def test_app_role_follows_its_secret_with_data_access_only(
     sink: ResponseSink,
     scratch_url: str,
@@ -243,17 +260,9 @@ def test_app_role_follows_its_secret_with_data_access_only(
             "(SELECT rolcanlogin AND rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :r)"
         )
         # The statement timeout is the role's own setting (no SET from the functions).
-        settings = conn.execute(
-            text(
-                "SELECT s.setconfig FROM pg_db_role_setting s"
-                " JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = :r"
-            ),
-            {"r": role},
-        ).scalar_one()
+        settings = role_settings(conn, role)
         assert settings == [f"statement_timeout={get_settings().db_statement_timeout_ms}"]
-        conn.execute(text(f'DROP OWNED BY "{role}"'))
-        conn.execute(text(f'DROP ROLE "{role}"'))
-        conn.commit()
+        drop_role(conn, role)
 
 
 def test_import_role_may_fill_the_catalog_and_nothing_else(
@@ -280,14 +289,6 @@ def test_import_role_may_fill_the_catalog_and_nothing_else(
             assert not can(f"has_table_privilege(:r, '{table}', 'SELECT')"), table
         assert not can("has_schema_privilege(:r, 'public', 'CREATE')")
         assert can("(SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = :r)")
-        settings = conn.execute(
-            text(
-                "SELECT s.setconfig FROM pg_db_role_setting s"
-                " JOIN pg_roles r ON r.oid = s.setrole WHERE r.rolname = :r"
-            ),
-            {"r": role},
-        ).scalar_one()
+        settings = role_settings(conn, role)
         assert settings == [f"statement_timeout={IMPORT_STATEMENT_TIMEOUT_MS}"]
-        conn.execute(text(f'DROP OWNED BY "{role}"'))
-        conn.execute(text(f'DROP ROLE "{role}"'))
-        conn.commit()
+        drop_role(conn, role)
