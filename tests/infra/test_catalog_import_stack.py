@@ -4,6 +4,9 @@ the network path; and least-privilege IAM for every piece."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from typing import Any
 
 import yaml
@@ -13,6 +16,7 @@ from infra.catalog.aws_import import BUCKET_OUTPUT, STATE_MACHINE_OUTPUT
 from infra.local.database import REPO_ROOT
 from infra.local.template import load_template
 
+SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
 MACHINE = RESOURCES["CatalogImportStateMachine"]["Properties"]
@@ -245,3 +249,32 @@ def test_outputs_name_what_the_make_targets_look_up() -> None:
     assert TEMPLATE["Outputs"][STATE_MACHINE_OUTPUT]["Value"] == {
         "Ref": "CatalogImportStateMachine"
     }
+
+
+def test_after_the_sam_transform_each_function_has_one_group_and_both_subnets() -> None:
+    """SAM appends a function's lists to the Globals' lists, so a security group in Globals would
+    also be the import function's: checked on the template as CloudFormation receives it."""
+    result = subprocess.run(
+        [str(SAM_PYTHON), "-m", "infra.build.sam_transform", "template.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env={**os.environ, "AWS_DEFAULT_REGION": "eu-central-1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    resources = json.loads(result.stdout)["Resources"]
+    functions = {
+        name: resource["Properties"]["VpcConfig"]
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+    assert len(functions) == 9
+    for name, network in functions.items():
+        subnets = [yaml.dump(subnet) for subnet in network["SubnetIds"]]
+        assert len(subnets) == len(set(subnets)) == 2, name
+        [group] = network["SecurityGroupIds"]
+        expected = (
+            "ImportSecurityGroup" if name == "CatalogImportFunction" else "LambdaSecurityGroup"
+        )
+        assert group == {"Fn::ImportValue": {"Fn::Sub": f"${{NetworkStackName}}-{expected}"}}, name
