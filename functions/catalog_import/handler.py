@@ -70,6 +70,13 @@ def _required(event: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def _source(event: dict[str, Any]) -> str:
+    source = _required(event, "source", str)
+    if source not in SOURCES:
+        raise InvalidImportEvent(f"source must be one of {', '.join(SOURCES)}")
+    return source
+
+
 def _run_id(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
@@ -80,9 +87,7 @@ def _run_id(value: Any) -> uuid.UUID:
 def prepare(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
     execution = _required(event, "execution", str)
     key = _required(event, "key", str)
-    source = _required(event, "source", str)
-    if source not in SOURCES:
-        raise InvalidImportEvent(f"source must be one of {', '.join(SOURCES)}")
+    source = _source(event)
     full = event.get("full", False)
     if not isinstance(full, bool):
         raise InvalidImportEvent("full must be true or false")
@@ -116,9 +121,7 @@ def batch(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[st
     batch_input = _required(event, "BatchInput", dict)
     items = _required(event, "Items", list)
     run_id = _run_id(batch_input.get("run_id"))
-    source = _required(batch_input, "source", str)
-    if source not in SOURCES:
-        raise InvalidImportEvent(f"source must be one of {', '.join(SOURCES)}")
+    source = _source(batch_input)
     # The batch's identity is its content: a redriven batch gets the same items again.
     key = hashlib.blake2b(orjson.dumps(items), digest_size=16).hexdigest()
     accepted, rejected = map_batch(_records(items), mapper_for(source))

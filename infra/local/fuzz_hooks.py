@@ -220,18 +220,13 @@ def _grams(body: dict[str, Any]) -> None:
         body["unit"] = "g"
 
 
-def _on_body(rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
+def _on(part: str, rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
+    """`rule` applied to the case's `part` ("body" or "query") when that is an object."""
+
     def apply(case: Any) -> None:
-        if isinstance(case.body, dict):
-            rule(case.body)
-
-    return apply
-
-
-def _on_query(rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
-    def apply(case: Any) -> None:
-        if isinstance(case.query, dict):
-            rule(case.query)
+        value = getattr(case, part)
+        if isinstance(value, dict):
+            rule(value)
 
     return apply
 
@@ -239,12 +234,12 @@ def _on_query(rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
 # (method, path) -> (the rule, whether it applies in the stateful phase too); operations with
 # ids in their path and no rule of their own get `_existing_ids` in the unit phases.
 RULES: dict[tuple[str, str], tuple[Callable[[Any], None], bool]] = {
-    ("POST", "/v1/goals/manual"): (_on_body(_percents), True),
-    ("POST", "/v1/goals/calculate"): (_on_body(_body_metrics), True),
-    ("POST", "/v1/goals/calculated"): (_on_body(_calculated_goal), True),
-    ("PATCH", "/v1/goals/{goal_id}"): (_on_body(_some_percents), True),
-    ("GET", "/v1/stats/daily"): (_on_query(_date_range), True),
-    ("GET", "/v1/stats/weight"): (_on_query(_date_range), True),
+    ("POST", "/v1/goals/manual"): (_on("body", _percents), True),
+    ("POST", "/v1/goals/calculate"): (_on("body", _body_metrics), True),
+    ("POST", "/v1/goals/calculated"): (_on("body", _calculated_goal), True),
+    ("PATCH", "/v1/goals/{goal_id}"): (_on("body", _some_percents), True),
+    ("GET", "/v1/stats/daily"): (_on("query", _date_range), True),
+    ("GET", "/v1/stats/weight"): (_on("query", _date_range), True),
     ("POST", "/v1/food-entries"): (_new_entry, False),
     ("PATCH", "/v1/food-entries/{entry_id}"): (_entry_change, False),
 }
