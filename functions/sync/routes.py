@@ -22,7 +22,8 @@ async def sync_since(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ):
     """Every row changed after the cursor (tombstones included), at most `limit` per list. Call
-    again with the returned cursor while `has_more`; no cursor starts from the beginning."""
+    again with the returned cursor while `has_more`; no cursor starts from the beginning. The
+    cursor is opaque: one this route did not return is refused (422)."""
     with reading(caller) as session:
         return sync.page(session, caller.device_id, cursor, limit)
 

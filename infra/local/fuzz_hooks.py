@@ -15,12 +15,18 @@ cases are sent as generated: the checks that refusals are correct still see ever
   and gain goals carry a target weight and a pace; height and weight give a storable BMI and a
   daily target above zero;
 - daily and weight stats: `from` is not after `to`, and the range is at most a year;
+- the sync feed: a cursor the server cannot read becomes one it wrote (from the beginning);
 - in the unit phases (the stateful phase links real ids itself), an id in a path names a row
-  that exists, in the first valid cases of each operation: the hook creates one for the case
-  through the served API as the fuzzing device (`FUZZ_BASE_URL`, `FUZZ_TOKEN`; a catalog product
-  of the imported sample, `FUZZ_CATALOG_PRODUCT_ID`), since other cases delete rows, a data reset
-  deletes every entry and a new goal replaces the current one; a new food entry gets a new
-  product and portion in grams, and an entry's unit converts to grams.
+  that exists, in the first valid cases of each operation *sent*: `before_call` creates one for
+  the case through the served API as the fuzzing device (`FUZZ_BASE_URL`, `FUZZ_TOKEN`; a
+  catalog product of the imported sample, `FUZZ_CATALOG_PRODUCT_ID`), since other cases delete
+  rows, a data reset deletes every entry and a new goal replaces the current one; a new food
+  entry gets a new product and portion in grams, and an entry's unit converts to grams.
+
+Rows are made as a case is sent, not as it is generated (`map_case`): schemathesis generates all
+of an operation's cases in a phase, then sends them last first and stops when the operation's
+share of `--max-time` runs out. Rows made at generation went to the cases sent last, which a
+short run sometimes never sent, and every valid case it did send was a 404.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ import schemathesis
 from pydantic import ValidationError
 from schemathesis import GenerationMode
 
-from shared.domain import goal_math
+from shared.domain import goal_math, sync_cursor
 from shared.domain.days import MAX_RANGE_DAYS
 from shared.domain.errors import InvalidValueError
 from shared.domain.units import can_convert
@@ -138,6 +144,13 @@ def _date_range(query: dict[str, Any]) -> None:
     query["from"], query["to"] = start.isoformat(), end.isoformat()
 
 
+def _sync_cursor(query: dict[str, Any]) -> None:
+    try:
+        sync_cursor.decode(query.get("cursor"))
+    except InvalidValueError:
+        query["cursor"] = sync_cursor.encode({})
+
+
 def created(path: str, body: dict[str, Any]) -> str | None:
     """The id of a row created through the served API as the fuzzing device; None when the
     API refused it (the case then goes as generated)."""
@@ -202,8 +215,6 @@ def _existing_ids(case: Any) -> None:
 
 def _new_entry(case: Any) -> None:
     body = case.body
-    if not _makes_rows(case):
-        return
     if isinstance(body, dict) and (made := _new_portion()) is not None:
         body.update(zip(PAIR, made, strict=True))
         _grams(body)
@@ -231,8 +242,7 @@ def _on(part: str, rule: Callable[[dict[str, Any]], None]) -> Callable[[Any], No
     return apply
 
 
-# (method, path) -> (the rule, whether it applies in the stateful phase too); operations with
-# ids in their path and no rule of their own get `_existing_ids` in the unit phases.
+# (method, path) -> (the rule, whether it applies in the stateful phase too).
 RULES: dict[tuple[str, str], tuple[Callable[[Any], None], bool]] = {
     ("POST", "/v1/goals/manual"): (_on("body", _percents), True),
     ("POST", "/v1/goals/calculate"): (_on("body", _body_metrics), True),
@@ -240,34 +250,46 @@ RULES: dict[tuple[str, str], tuple[Callable[[Any], None], bool]] = {
     ("PATCH", "/v1/goals/{goal_id}"): (_on("body", _some_percents), True),
     ("GET", "/v1/stats/daily"): (_on("query", _date_range), True),
     ("GET", "/v1/stats/weight"): (_on("query", _date_range), True),
-    ("POST", "/v1/food-entries"): (_new_entry, False),
+    ("GET", "/v1/sync/since"): (_on("query", _sync_cursor), True),
     ("PATCH", "/v1/food-entries/{entry_id}"): (_entry_change, False),
 }
 ID_PARAMETERS = ("product_id", "portion_id", "entry_id", "weight_id", "goal_id")
+NEW_ENTRY_OPERATION = ("POST", "/v1/food-entries")
 
 
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: Any) -> Any:
     """Complete a positive case to meet the server's rules; anything else as generated."""
-    meta = case.meta
-    if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
+    if not _positive(case):
         return case
     case.body = _storable(case.body)
     case.query = _storable(case.query)
     rule = RULES.get((case.method.upper(), case.path))
-    unit_phase = meta.phase.name != STATEFUL
-    if rule is not None and (unit_phase or rule[1]):
+    if rule is not None and (case.meta.phase.name != STATEFUL or rule[1]):
         rule[0](case)
-    names_ids = any(f"{{{name}}}" in case.path for name in ID_PARAMETERS)
-    if unit_phase and names_ids and _makes_rows(case):
-        _existing_ids(case)
     return case
+
+
+@schemathesis.hook
+def before_call(context: schemathesis.HookContext, case: Any, kwargs: dict[str, Any]) -> None:
+    """Rows for the first valid cases of each operation sent in a unit phase (see above)."""
+    if not _positive(case) or case.meta.phase.name == STATEFUL:
+        return
+    if (case.method.upper(), case.path) == NEW_ENTRY_OPERATION:
+        if _makes_rows(case):
+            _new_entry(case)
+    elif any(f"{{{name}}}" in case.path for name in ID_PARAMETERS) and _makes_rows(case):
+        _existing_ids(case)
+
+
+def _positive(case: Any) -> bool:
+    return case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
 
 
 def _makes_rows(case: Any) -> bool:
     """Whether this case gets rows of its own: the first `ROWS_PER_OPERATION` valid cases of
-    each operation in each phase (enough to reach past the lookup; the rest keep their random
-    ids and exercise the 404 path, and the run stays fast)."""
+    each operation sent in each phase (enough to reach past the lookup; the rest keep their
+    random ids and exercise the 404 path, and the run stays fast)."""
     key = (case.meta.phase.name, case.method.upper(), case.path)
     _ROWS_MADE[key] += 1
     return _ROWS_MADE[key] <= ROWS_PER_OPERATION

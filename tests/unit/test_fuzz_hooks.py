@@ -3,6 +3,7 @@ accepts, by the server's own rules, and leave negative cases alone."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import date
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from infra.local import fuzz_hooks
-from shared.domain import goal_math
+from shared.domain import goal_math, sync_cursor
 from shared.domain.days import days_between
 from shared.domain.errors import InvalidValueError
 from shared.domain.goal_math import require_percent_sum
@@ -28,6 +29,13 @@ def case(method: str, path: str, mode: GenerationMode, phase: str = "fuzzing", *
     meta = SimpleNamespace(generation=SimpleNamespace(mode=mode), phase=SimpleNamespace(name=phase))
     fields = {"method": method, "path": path, "meta": meta, "body": None, "query": None}
     return SimpleNamespace(**{**fields, "path_parameters": None, **parts})
+
+
+def send(sent: Any) -> None:
+    """What schemathesis does with a case: `map_case` when it is generated, `before_call` when
+    it is sent."""
+    fuzz_hooks.map_case(None, sent)
+    fuzz_hooks.before_call(None, sent, {})
 
 
 @given(percent, percent, percent, st.booleans())
@@ -50,6 +58,22 @@ def test_stats_ranges_become_ones_the_server_takes(start: date, end: date) -> No
     assert days_between(
         date.fromisoformat(sent.query["from"]), date.fromisoformat(sent.query["to"])
     )
+
+
+@given(st.text(max_size=40))
+def test_sync_cursors_become_ones_the_server_reads(cursor: str) -> None:
+    sent = case("GET", "/v1/sync/since", GenerationMode.POSITIVE, query={"cursor": cursor})
+    fuzz_hooks.map_case(None, sent)
+    sync_cursor.decode(sent.query["cursor"])
+
+
+def test_a_cursor_the_server_wrote_is_kept() -> None:
+    position = sync_cursor.Position(7, uuid.uuid4())
+    written = sync_cursor.encode({"products": position})
+    sent = case("GET", "/v1/sync/since", GenerationMode.POSITIVE, "stateful",
+                query={"cursor": written})  # fmt: skip
+    fuzz_hooks.map_case(None, sent)
+    assert sent.query == {"cursor": written}
 
 
 @given(
@@ -102,12 +126,12 @@ def test_new_entries_get_a_new_product_and_portion_and_a_unit_that_converts(
 ) -> None:
     body = {"product_id": "x", "portion_id": "y", "unit": "ml", "amount": 1}
     sent = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, body=body)
-    fuzz_hooks.map_case(None, sent)
+    send(sent)
     assert sent.body == {"product_id": "new-1", "portion_id": "new-2", "unit": "g", "amount": 1}
     assert [path for path, _ in made] == ["/v1/products", "/v1/products/new-1/portions"]
     linked = {"product_id": "x", "portion_id": "y", "unit": "ml"}
     stateful = case("POST", "/v1/food-entries", GenerationMode.POSITIVE, "stateful", body=linked)
-    fuzz_hooks.map_case(None, stateful)
+    send(stateful)
     assert stateful.body == {"product_id": "x", "portion_id": "y", "unit": "ml"}  # linked ids
     assert len(made) == 2
 
@@ -129,11 +153,11 @@ def test_an_id_in_a_path_names_a_row_made_for_the_case(
     method: str, path: str, parameter: str, expected: str
 ) -> None:
     sent = case(method, path, GenerationMode.POSITIVE, path_parameters={parameter: "random"})
-    fuzz_hooks.map_case(None, sent)
+    send(sent)
     assert sent.path_parameters == {parameter: expected}
     linked = {parameter: "linked"}
     stateful = case(method, path, GenerationMode.POSITIVE, "stateful", path_parameters=linked)
-    fuzz_hooks.map_case(None, stateful)
+    send(stateful)
     assert stateful.path_parameters == {parameter: "linked"}
 
 
@@ -143,7 +167,7 @@ def test_an_entry_patch_gets_a_new_entry_and_a_portion_of_its_product_in_grams(
     body = {"portion_id": "random", "unit": "cup"}
     sent = case("PATCH", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE, body=body,
                 path_parameters={"entry_id": "random"})  # fmt: skip
-    fuzz_hooks.map_case(None, sent)
+    send(sent)
     assert sent.path_parameters == {"entry_id": "new-3"}
     assert sent.body == {"portion_id": "new-2", "unit": "g"}
     path, entry = made[2]
@@ -151,21 +175,31 @@ def test_an_entry_patch_gets_a_new_entry_and_a_portion_of_its_product_in_grams(
     assert (entry["product_id"], entry["portion_id"]) == ("new-1", "new-2")
 
 
-def test_only_the_first_cases_of_an_operation_get_rows(
+def test_rows_go_to_the_first_cases_sent_not_the_first_generated(
     made: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    sent = [
+    """Schemathesis generates an operation's cases, then sends them last first and may stop
+    when its time share runs out: the cases sent first must be the ones with rows."""
+    generated = [
         case(
             "GET",
             "/v1/products/{product_id}",
             GenerationMode.POSITIVE,
+            "coverage",
             path_parameters={"product_id": "random"},
         )
         for _ in range(fuzz_hooks.ROWS_PER_OPERATION + 2)
     ]
-    for each in sent:
+    for each in generated:
         fuzz_hooks.map_case(None, each)
+    assert made == []  # nothing is made for a case that may never be sent
+    sent = generated[::-1]
+    for each in sent:
+        fuzz_hooks.before_call(None, each, {})
     ids = [each.path_parameters["product_id"] for each in sent]
+    assert ids[: fuzz_hooks.ROWS_PER_OPERATION] == [
+        f"new-{n}" for n in range(1, fuzz_hooks.ROWS_PER_OPERATION + 1)
+    ]
     assert ids[-2:] == ["random", "random"]  # these exercise the 404 path
     assert len(made) == fuzz_hooks.ROWS_PER_OPERATION
 
@@ -177,7 +211,7 @@ def test_a_row_the_api_refuses_leaves_the_case_as_generated(
     monkeypatch.setattr(fuzz_hooks, "_ROWS_MADE", Counter())
     sent = case("GET", "/v1/food-entries/{entry_id}", GenerationMode.POSITIVE,
                 path_parameters={"entry_id": "random"})  # fmt: skip
-    fuzz_hooks.map_case(None, sent)
+    send(sent)
     assert sent.path_parameters == {"entry_id": "random"}
 
 
