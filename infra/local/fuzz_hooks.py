@@ -288,8 +288,9 @@ def _positive(case: Any) -> bool:
 
 def _makes_rows(case: Any) -> bool:
     """Whether this case gets rows of its own: the first `ROWS_PER_OPERATION` valid cases of
-    each operation sent in each phase (enough to reach past the lookup; the rest keep their
-    random ids and exercise the 404 path, and the run stays fast)."""
+    each operation sent in each phase (enough to reach past the lookup; the rest keep the ids
+    schemathesis gave them, random or seen in earlier responses, so the 404 path is exercised
+    too, and the run stays fast)."""
     key = (case.meta.phase.name, case.method.upper(), case.path)
     _ROWS_MADE[key] += 1
     return _ROWS_MADE[key] <= ROWS_PER_OPERATION
