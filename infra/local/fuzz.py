@@ -39,7 +39,7 @@ CHECKS = (
     "response_schema_conformance,negative_data_rejection"
 )
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-HOOKS = "infra.local.fuzz_hooks"
+HOOKS = "infra.local.fuzz_hook_registration"
 
 
 def run(

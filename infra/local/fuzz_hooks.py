@@ -1,5 +1,6 @@
-"""Schemathesis hooks for the rules the OpenAPI document cannot state, loaded by `make fuzz`'s
-run and the suite's (`SCHEMATHESIS_HOOKS=infra.local.fuzz_hooks`, set by `infra/local/fuzz.py`).
+"""Schemathesis hooks for the rules the OpenAPI document cannot state, used by `make fuzz`'s run
+and the suite's: `infra/local/fuzz.py` has schemathesis load
+`infra/local/fuzz_hook_registration.py`, which registers them (importing this module does not).
 
 JSON Schema has no sums across fields, no dates relative to today or to another parameter, no
 facts about other rows, and no way to keep a character out of every string of a body, extra
@@ -257,7 +258,6 @@ ID_PARAMETERS = ("product_id", "portion_id", "entry_id", "weight_id", "goal_id")
 NEW_ENTRY_OPERATION = ("POST", "/v1/food-entries")
 
 
-@schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: Any) -> Any:
     """Complete a positive case to meet the server's rules; anything else as generated."""
     if not _positive(case):
@@ -270,7 +270,6 @@ def map_case(context: schemathesis.HookContext, case: Any) -> Any:
     return case
 
 
-@schemathesis.hook
 def before_call(context: schemathesis.HookContext, case: Any, kwargs: dict[str, Any]) -> None:
     """Rows for the first valid cases of each operation sent in a unit phase (see above)."""
     if not _positive(case) or case.meta.phase.name == STATEFUL:

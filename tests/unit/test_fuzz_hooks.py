@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import schemathesis
 from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -242,3 +243,10 @@ def test_a_goal_patch_sends_its_percentages_together_summing_to_100() -> None:
     calories = case("PATCH", "/v1/goals/{goal_id}", GenerationMode.POSITIVE, body={"water_ml": 9})
     fuzz_hooks.map_case(None, calories)
     assert calories.body == {"water_ml": 9}
+
+
+def test_importing_the_hooks_registers_nothing() -> None:
+    """Schemathesis' registry is global: hooks registered by this import would change the cases
+    of the suite's in-process schemathesis run (`tests/api/test_fuzz.py`)."""
+    for name, hook in (("map_case", fuzz_hooks.map_case), ("before_call", fuzz_hooks.before_call)):
+        assert hook not in schemathesis.hooks.get_all_by_name(name)
