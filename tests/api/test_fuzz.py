@@ -4,8 +4,9 @@ examples (`FUZZ_EXAMPLES`, default 25 per operation) so it fits the CI budget. T
 schemathesis' own engine against a served API: the examples and coverage phases, and the stateful
 phase, which chains real calls along the document's links (`infra/local/openapi_links.py`: a
 product's id into its portions, a portion into an entry, each created id into its GET, PATCH and
-DELETE). Any failed check fails the suite, and so does a data route whose generated valid data
-the server refused (schemathesis' "schema validation mismatch" warning).
+DELETE). Any failed check fails the suite, and so does an operation whose generated valid data
+the server refused or never found (schemathesis' "schema validation mismatch" and "missing test
+data" warnings).
 `make fuzz` runs every phase, fuzzing included, for 240 s (`infra/local/fuzz.py`)."""
 
 from __future__ import annotations
