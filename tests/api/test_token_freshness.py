@@ -108,16 +108,19 @@ def test_a_direct_invocation_without_the_generation_is_401(client: TestClient) -
 
 
 def _terminate_pooled_connections(admin_url: str, database_url: str) -> int:
-    """Kill every other backend of the test database, as RDS Proxy or a failover would."""
+    """Kill every other backend of the test database, as RDS Proxy or a failover would, and wait
+    until each has exited: a sandbox thaws long after, with the server's goodbye on its socket.
+    Without the wait the next request could check a connection out before that goodbye was
+    written (CI saw it once: BEGIN sent on the dead connection, then again on a new one)."""
     database = database_url.split("?")[0].rsplit("/", 1)[1]
     killer = create_engine(driver_url(admin_url), poolclass=NullPool)
     with killer.connect() as conn:
         killed = conn.execute(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                "SELECT count(pg_terminate_backend(pid, :wait_ms)) FROM pg_stat_activity"
                 " WHERE datname = :db AND pid <> pg_backend_pid()"
             ),
-            {"db": database},
+            {"db": database, "wait_ms": 5000},
         ).scalar_one()
     killer.dispose()
     return killed
