@@ -163,9 +163,13 @@ def created(path: str, body: dict[str, Any]) -> str | None:
     return response.json().get("id") if response.status_code in (200, 201) else None
 
 
+def _new_product() -> str | None:
+    return created("/v1/products", {"name": "Fuzz oats"})
+
+
 def _new_portion() -> tuple[str, str] | None:
     """A new product with a portion in grams: (product id, portion id)."""
-    product = created("/v1/products", {"name": "Fuzz oats"})
+    product = _new_product()
     portion = product and created(f"/v1/products/{product}/portions", NEW_PORTION)
     return (product, portion) if product and portion else None
 
@@ -192,7 +196,7 @@ def _new_row(name: str, case: Any) -> str | None:
     if case.path.startswith("/v1/catalog/"):
         return os.environ.get("FUZZ_CATALOG_PRODUCT_ID")
     if name == "product_id":
-        return created("/v1/products", {"name": "Fuzz oats"})
+        return _new_product()
     if name == "portion_id":
         made = _new_portion()
         return made and made[1]
