@@ -131,7 +131,7 @@ clean-local:
 # --- Build, validate, deploy -----------------------------------------------------------------
 validate: $(SAM_STAMP)
 	$(SAM) validate --lint --template template.yaml
-	$(BIN)/cfn-lint template.yaml infra/stacks/*.yaml
+	$(SAM_VENV)/bin/cfn-lint template.yaml infra/stacks/*.yaml
 
 # sam build (no Docker) and the artifact size budgets.
 build: $(STAMP) $(SAM_STAMP)

@@ -4,19 +4,18 @@ the network path; and least-privilege IAM for every piece."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+import uuid
 from typing import Any
 
+import orjson
 import yaml
 
 from functions.catalog_import import handler
 from infra.catalog.aws_import import BUCKET_OUTPUT, STATE_MACHINE_OUTPUT
 from infra.local.database import REPO_ROOT
 from infra.local.template import load_template
+from tests.support.cloudformation import TEMPLATE_PATH, transformed
 
-SAM_PYTHON = REPO_ROOT / ".venv-sam" / "bin" / "python"
 TEMPLATE = load_template()
 RESOURCES = TEMPLATE["Resources"]
 MACHINE = RESOURCES["CatalogImportStateMachine"]["Properties"]
@@ -100,11 +99,45 @@ def test_the_map_is_distributed_over_the_uploaded_jsonl_in_bounded_batches() -> 
     assert reader["ReaderConfig"] == {"InputType": "JSONL"}
     assert reader["Parameters"] == {"Bucket": "${DumpBucket}", "Key.$": "$.key"}
     batcher = MAP["ItemBatcher"]
-    assert 0 < batcher["MaxInputBytesPerBatch"] <= 256 * 1024  # Step Functions' payload limit
+    assert 0 < batcher["MaxInputBytesPerBatch"]
     assert batcher["BatchInput"] == {"run_id.$": "$.run.run_id", "source.$": "$.run.source"}
     # Child outputs go to S3: an inline array of thousands of results would pass 256 KiB.
     assert MAP["ResultWriter"]["Parameters"]["Prefix"] == "map-results"
     assert MAP["ToleratedFailurePercentage"] == 0
+
+
+# Step Functions' limit on a task's input (and a child execution's), in bytes.
+PAYLOAD_LIMIT = 256 * 1024
+# The longest Lambda ARN the stack can make: an unnamed function's name is at most 64 characters.
+LONGEST_FUNCTION_ARN = "arn:aws-us-gov:lambda:ap-southeast-5:123456789012:function:" + "f" * 64
+
+
+def largest_batch_task_input(map_state: dict[str, Any]) -> bytes:
+    """The StageBatch task's input for the largest batch the batcher may build: items filling
+    `MaxInputBytesPerBatch`, the longest BatchInput and function ARN, as the task sends them."""
+    batcher = map_state["ItemBatcher"]
+    batch_input = {"run_id": str(uuid.UUID(int=2**128 - 1)), "source": max(handler.SOURCES, key=len)}
+    assert set(batch_input) == {key.removesuffix(".$") for key in batcher["BatchInput"]}
+    item = b'{"record":1,"document":{"code":"' + b"7" * 200 + b'"}}'
+    count = batcher["MaxInputBytesPerBatch"] // (len(item) + 1) + 1  # one more than fits
+    items = [orjson.loads(item)] * count
+    [task] = map_state["ItemProcessor"]["States"].values()
+    parameters = task["Parameters"]
+    payload = {
+        key.removesuffix(".$"): {"$.BatchInput": batch_input, "$.Items": items}.get(value, value)
+        for key, value in parameters["Payload"].items()
+    }
+    return orjson.dumps({**parameters, "FunctionName": LONGEST_FUNCTION_ARN, "Payload": payload})
+
+
+def test_the_largest_batch_as_the_task_sends_it_stays_under_the_payload_limit() -> None:
+    """A batch over the limit fails States.DataLimitExceeded, which no retry or redrive mends."""
+    assert len(largest_batch_task_input(MAP)) < PAYLOAD_LIMIT
+
+
+def test_a_batcher_at_the_payload_limit_fails_the_check() -> None:
+    at_the_limit = {**MAP, "ItemBatcher": {**MAP["ItemBatcher"], "MaxInputBytesPerBatch": 262144}}
+    assert len(largest_batch_task_input(at_the_limit)) > PAYLOAD_LIMIT
 
 
 def test_concurrency_is_the_stack_parameter_handed_over_by_prepare() -> None:
@@ -154,7 +187,9 @@ def test_the_dump_bucket_is_private_encrypted_tls_only_and_expires_uploads() -> 
 def test_the_function_is_no_api_function() -> None:
     assert FUNCTION["Timeout"] == 900
     assert FUNCTION["SnapStart"] == {"ApplyOn": "None"}
-    assert FUNCTION["AutoPublishAlias"] == {"Ref": "AWS::NoValue"}
+    # No alias, so no published version: Step Functions invokes it unqualified.
+    assert "AutoPublishAlias" not in FUNCTION
+    assert "AutoPublishAlias" not in TEMPLATE["Globals"]["Function"]
     assert "Events" not in FUNCTION
     env = FUNCTION["Environment"]["Variables"]
     assert env["DB_HOST"] == {
@@ -254,16 +289,7 @@ def test_outputs_name_what_the_make_targets_look_up() -> None:
 def test_after_the_sam_transform_each_function_has_one_group_and_both_subnets() -> None:
     """SAM appends a function's lists to the Globals' lists, so a security group in Globals would
     also be the import function's: checked on the template as CloudFormation receives it."""
-    result = subprocess.run(
-        [str(SAM_PYTHON), "-m", "infra.build.sam_transform", "template.yaml"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-central-1"},
-    )
-    assert result.returncode == 0, result.stderr[-2000:]
-    resources = json.loads(result.stdout)["Resources"]
+    resources = transformed(TEMPLATE_PATH)["Resources"]
     functions = {
         name: resource["Properties"]["VpcConfig"]
         for name, resource in resources.items()

@@ -1,11 +1,12 @@
-"""Every template passes cfn-lint and `sam validate --lint`; `sam build` works offline within the
-artifact budgets."""
+"""Every template passes cfn-lint (with the SAM translator beside it, so it lints what the
+transform makes) and `sam validate --lint`; `sam build` works offline within the artifact
+budgets."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from infra.local.database import REPO_ROOT
 
 TEMPLATES = [REPO_ROOT / "template.yaml", *sorted((REPO_ROOT / "infra" / "stacks").glob("*.yaml"))]
 SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
+CFN_LINT = REPO_ROOT / ".venv-sam" / "bin" / "cfn-lint"
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "eu-central-1"}
 
 
@@ -31,8 +33,17 @@ def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
 def test_template_passes_cfn_lint(template: Path) -> None:
-    result = run(Path(sys.executable).parent / "cfn-lint", template)
+    result = run(CFN_LINT, template)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_runs_with_the_sam_translator() -> None:
+    """Without the translator cfn-lint cannot transform a SAM template and checks far less."""
+    check = "import cfnlint, samtranslator; print(samtranslator.__version__)"
+    result = run(CFN_LINT.parent / "python", "-c", check)
+    assert result.returncode == 0, result.stderr
+    tools = tomllib.loads((REPO_ROOT / "infra" / "tools" / "sam" / "pyproject.toml").read_text())
+    assert f"aws-sam-translator=={result.stdout.strip()}" in tools["project"]["dependencies"]
 
 
 @pytest.mark.slow
