@@ -3,10 +3,13 @@
 Both modes fill psycopg's connect parameters in SQLAlchemy's `do_connect` event, so every new
 physical connection gets fresh credentials (an IAM token is valid for 15 minutes; a rotated secret
 is picked up within `DB_SECRET_MAX_AGE_S`). TLS is `verify-full`: the certificate must chain to the
-Amazon Trust Services roots shipped in the artifact (`shared/db/certs`) and name the proxy's host;
-libpq refuses the connection otherwise, never falling back to plaintext. TCP keepalives and
-`tcp_user_timeout` bound how long a dead peer can hold a request (libpq already sets TCP_NODELAY).
-Nothing here issues SQL, so RDS Proxy sessions are never pinned by connection setup.
+CAs that sign the endpoint's certificates, shipped in the artifact (`shared/db/certs`), and name
+its host; libpq refuses the connection otherwise, never falling back to plaintext. RDS Proxy
+presents an AWS Certificate Manager certificate (Amazon Trust Services roots); an Aurora cluster
+or instance endpoint presents one from the RDS CAs (`rds-ca-rsa2048-g1` and siblings), so each
+path verifies against its own bundle (`DB_ENDPOINT`; `shared/db/certs/README.md`). TCP
+keepalives and `tcp_user_timeout` bound how long a dead peer can hold a request (libpq already sets
+TCP_NODELAY). Nothing here issues SQL, so RDS Proxy sessions are never pinned by connection setup.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from shared.runtime.settings import Settings
+from shared.runtime.settings import DbEndpoint, Settings
 
-TRUST_BUNDLE = Path(__file__).resolve().parent / "certs" / "amazon-trust-services.pem"
+CERTS = Path(__file__).resolve().parent / "certs"
+TRUST_BUNDLE = CERTS / "amazon-trust-services.pem"
+RDS_BUNDLE = CERTS / "rds-global-bundle.pem"
+BUNDLE_FOR_ENDPOINT: dict[DbEndpoint, Path] = {"proxy": TRUST_BUNDLE, "cluster": RDS_BUNDLE}
 
 
 def tls_and_socket_params(settings: Settings) -> dict[str, Any]:
     """The connect parameters that are the same for every physical connection in AWS."""
     return {
         "sslmode": "verify-full",
-        "sslrootcert": str(TRUST_BUNDLE),
+        "sslrootcert": str(BUNDLE_FOR_ENDPOINT[settings.db_endpoint]),
         "connect_timeout": settings.db_socket_timeout_s,
         "keepalives": 1,
         "keepalives_idle": 30,

@@ -14,6 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 DbAuthMode = Literal["url", "iam", "secret"]
 DB_AUTH_MODES: tuple[DbAuthMode, ...] = ("url", "iam", "secret")
+# What DB_HOST is, which decides the CA its certificate chains to (shared/db/connect.py).
+DbEndpoint = Literal["proxy", "cluster"]
+DB_ENDPOINTS: tuple[DbEndpoint, ...] = ("proxy", "cluster")
 
 
 class SettingsError(ValueError):
@@ -54,6 +57,8 @@ class Settings:
     db_auth_mode: DbAuthMode = "url"
     database_url: str = field(default="", repr=False)
     db_host: str = ""
+    # "proxy" (RDS Proxy, the API functions) or "cluster" (an Aurora endpoint, the import).
+    db_endpoint: DbEndpoint = "proxy"
     db_port: int = 5432
     db_name: str = ""
     db_user: str = ""
@@ -86,6 +91,9 @@ class Settings:
         mode = env.get("DB_AUTH_MODE", "url")
         if mode not in DB_AUTH_MODES:
             raise SettingsError(f"DB_AUTH_MODE must be one of {', '.join(DB_AUTH_MODES)}")
+        endpoint = env.get("DB_ENDPOINT", "proxy")
+        if endpoint not in DB_ENDPOINTS:
+            raise SettingsError(f"DB_ENDPOINT must be one of {', '.join(DB_ENDPOINTS)}")
         database_url = env.get("DATABASE_URL", "")
         required = {
             "url": ["DATABASE_URL"],
@@ -100,6 +108,7 @@ class Settings:
         return cls(
             db_auth_mode=mode,  # type: ignore[arg-type]
             db_host=env.get("DB_HOST", ""),
+            db_endpoint=endpoint,  # type: ignore[arg-type]
             db_port=_int_env(env, "DB_PORT", 5432, 1, 65535),
             db_name=env.get("DB_NAME", ""),
             db_user=env.get("DB_USER", ""),

@@ -99,7 +99,7 @@ def test_the_map_is_distributed_over_the_uploaded_jsonl_in_bounded_batches() -> 
     assert reader["ReaderConfig"] == {"InputType": "JSONL"}
     assert reader["Parameters"] == {"Bucket": "${DumpBucket}", "Key.$": "$.key"}
     batcher = MAP["ItemBatcher"]
-    assert 0 < batcher["MaxInputBytesPerBatch"]
+    assert batcher["MaxInputBytesPerBatch"] > 0
     assert batcher["BatchInput"] == {"run_id.$": "$.run.run_id", "source.$": "$.run.source"}
     # Child outputs go to S3: an inline array of thousands of results would pass 256 KiB.
     assert MAP["ResultWriter"]["Parameters"]["Prefix"] == "map-results"
@@ -116,7 +116,8 @@ def largest_batch_task_input(map_state: dict[str, Any]) -> bytes:
     """The StageBatch task's input for the largest batch the batcher may build: items filling
     `MaxInputBytesPerBatch`, the longest BatchInput and function ARN, as the task sends them."""
     batcher = map_state["ItemBatcher"]
-    batch_input = {"run_id": str(uuid.UUID(int=2**128 - 1)), "source": max(handler.SOURCES, key=len)}
+    longest_source = max(handler.SOURCES, key=len)
+    batch_input = {"run_id": str(uuid.UUID(int=2**128 - 1)), "source": longest_source}
     assert set(batch_input) == {key.removesuffix(".$") for key in batcher["BatchInput"]}
     item = b'{"record":1,"document":{"code":"' + b"7" * 200 + b'"}}'
     count = batcher["MaxInputBytesPerBatch"] // (len(item) + 1) + 1  # one more than fits

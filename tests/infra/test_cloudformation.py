@@ -50,7 +50,7 @@ def test_the_transform_refuses_a_globals_alias_overridden_with_no_value(tmp_path
     planted = text.replace(globals_function, globals_function + "    AutoPublishAlias: live\n")
     planted = planted.replace(migrate, migrate + "      AutoPublishAlias: !Ref AWS::NoValue\n")
     (tmp_path / "template.yaml").write_text(planted)
-    with pytest.raises(TransformFailed, match="MigrateFunction.*'AutoPublishAlias' must be"):
+    with pytest.raises(TransformFailed, match=r"MigrateFunction.*'AutoPublishAlias' must be"):
         transform(tmp_path / "template.yaml")
 
 

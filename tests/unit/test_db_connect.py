@@ -105,6 +105,11 @@ def test_settings_require_what_each_mode_needs() -> None:
         Settings.from_env({"DB_AUTH_MODE": "secret", "AWS_REGION": "us-east-1"})
     with pytest.raises(SettingsError, match="DB_AUTH_MODE"):
         Settings.from_env({"DB_AUTH_MODE": "password"})
+    with pytest.raises(SettingsError, match="DB_ENDPOINT"):
+        Settings.from_env({"DB_ENDPOINT": "writer", "DATABASE_URL": "postgresql://x/y"})
+    assert Settings.from_env({"DB_ENDPOINT": "cluster", "DATABASE_URL": "postgresql://x/y"}) == (
+        Settings(db_endpoint="cluster", database_url="postgresql://x/y")
+    )
 
 
 def test_trust_bundle_is_the_amazon_roots_from_certifi() -> None:
