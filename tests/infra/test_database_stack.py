@@ -1,4 +1,5 @@
-"""The database stack's pinning alarm watches the proxy it creates (docs/rds-proxy-pinning.md)."""
+"""The database stacks: the pinning alarm watches the proxy it creates (docs/rds-proxy-pinning.md),
+and the proxy reaches the secrets it logs in with."""
 
 from __future__ import annotations
 
@@ -19,3 +20,28 @@ def test_the_proxy_pinning_alarm() -> None:
     assert alarm["Threshold"] == {"Ref": "PinnedConnectionsThreshold"}
     assert alarm["Period"] * alarm["EvaluationPeriods"] == 900  # sustained, not one deploy
     assert stack["Parameters"]["PinnedConnectionsThreshold"]["Default"] == 2
+
+
+def test_rds_proxy_reaches_the_secrets_manager_endpoint() -> None:
+    """The proxy fetches its secrets inside the VPC; private DNS sends it to the interface
+    endpoint, whose group must admit the proxy's group on 443 (and the proxy's group keeps
+    its default egress)."""
+    network = load_template(REPO_ROOT / "infra" / "stacks" / "network.yaml")["Resources"]
+    endpoint = network["SecretsManagerEndpoint"]["Properties"]
+    assert endpoint["PrivateDnsEnabled"] is True
+    [group] = endpoint["SecurityGroupIds"]
+    rules = [
+        {**rule["Properties"], "GroupId": rule["Properties"]["GroupId"]}
+        for rule in network.values()
+        if rule["Type"] == "AWS::EC2::SecurityGroupIngress"
+    ] + [
+        {**rule, "GroupId": group}
+        for rule in network[group["Ref"]]["Properties"].get("SecurityGroupIngress", [])
+    ]
+    admitted = {
+        rule["SourceSecurityGroupId"]["Ref"]
+        for rule in rules
+        if rule["GroupId"] == group and (rule["FromPort"], rule["ToPort"]) == (443, 443)
+    }
+    assert {"ProxySecurityGroup", "LambdaSecurityGroup"} <= admitted
+    assert "SecurityGroupEgress" not in network["ProxySecurityGroup"]["Properties"]
