@@ -15,7 +15,9 @@ function_dir="$1"; shift
 : "${ARTIFACTS_DIR:?ARTIFACTS_DIR must be set (sam build sets it)}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 uv="$root/.venv/bin/uv"
-target=(--target "$ARTIFACTS_DIR" --python-platform aarch64-manylinux_2_28 --python-version 3.13
+# LAMBDA_PYTHON_PLATFORM: the rehearsal (make rehearse) builds for this machine's platform instead.
+target=(--target "$ARTIFACTS_DIR" --python-platform "${LAMBDA_PYTHON_PLATFORM:-aarch64-manylinux_2_28}"
+        --python-version 3.13
         --only-binary :all: --quiet)
 
 mkdir -p "$root/build"

@@ -5,7 +5,9 @@ budgets."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -53,11 +55,35 @@ def test_sam_validate_lint(template: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def with_python_313(env: dict[str, str]) -> dict[str, str]:
+    """The environment a deploy builds in: Python 3.13 on PATH as `python3.13` (CI installs it
+    beside 3.11; here pyenv has it), so the artifacts ship bytecode, as deployed ones do."""
+    if shutil.which("pyenv") and "PYENV_VERSION" not in env:
+        versions = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        newest_313 = max((v for v in versions if v.startswith("3.13.")), default=None)
+        current = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
+        if newest_313 and current in versions:
+            return {**env, "PYENV_VERSION": f"{current}:{newest_313}"}
+    return env
+
+
 @pytest.mark.slow
 def test_sam_build_offline_within_budgets(tmp_path: Path) -> None:
     build_dir = tmp_path / "build"
-    result = run(SAM, "build", "--build-dir", build_dir)
+    result = subprocess.run(
+        [str(SAM), "build", "--build-dir", str(build_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env=with_python_313(SAM_ENV),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "ships without bytecode" not in result.stderr, "no python3.13: " + result.stderr[-500:]
+    compiled = build_dir / "AuthorizerFunction" / "functions" / "authorizer" / "__pycache__"
+    assert any(compiled.glob("handler.cpython-313.pyc"))  # measured as it ships
     report, found = problems(build_dir)
     assert found == [], "\n".join(report + found)
     authorizer = build_dir / "AuthorizerFunction"
