@@ -58,9 +58,10 @@ def test_sam_validate_lint(template: Path) -> None:
 def with_python_313(env: dict[str, str]) -> dict[str, str]:
     """The environment a deploy builds in: Python 3.13 on PATH as `python3.13` (CI installs it
     beside 3.11; here pyenv has it), so the artifacts ship bytecode, as deployed ones do."""
-    if shutil.which("pyenv") and "PYENV_VERSION" not in env:
+    pyenv = shutil.which("pyenv")
+    if pyenv and "PYENV_VERSION" not in env:
         versions = subprocess.run(
-            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=True
+            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
         ).stdout.split()
         newest_313 = max((v for v in versions if v.startswith("3.13.")), default=None)
         current = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
