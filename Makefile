@@ -182,6 +182,6 @@ build-WeightsFunction:
 build-SyncFunction:
 	$(BUILD) sync $(WEB_PACKAGES)
 build-MigrateFunction:
-	$(BUILD) migrate $(DB_PACKAGES) alembic
+	$(BUILD) migrate $(DB_PACKAGES) alembic orjson
 build-CatalogImportFunction:
 	$(BUILD) catalog_import aws-lambda-powertools sqlalchemy psycopg[binary] orjson

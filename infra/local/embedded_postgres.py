@@ -41,7 +41,7 @@ class EmbeddedServer:
     postgres_user: str = SUPERUSER
 
 
-def _run_as() -> str | None:
+def server_user() -> str | None:
     if os.geteuid() != 0:
         return None
     try:
@@ -52,7 +52,7 @@ def _run_as() -> str | None:
     return SERVER_USER
 
 
-def _give_to(path: Path, user: str | None) -> None:
+def give_to(path: Path, user: str | None) -> None:
     """Let `user` own `path` and traverse every folder above it."""
     if user is None:
         return
@@ -76,7 +76,7 @@ def _socket_dir(pgdata: Path, user: str | None) -> Path:
     digest = hashlib.sha256(str(pgdata.resolve()).encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"countonme-pg-{digest}"
     folder.mkdir(mode=0o700, exist_ok=True)
-    _give_to(folder, user)
+    give_to(folder, user)
     return folder
 
 
@@ -125,13 +125,13 @@ def _set_holders(pgdata: Path, pids: list[int]) -> None:
 def start(pgdata: Path) -> EmbeddedServer:
     """Start the server on `pgdata` (initialized on first use), or join the one already running;
     this process holds it until it exits."""
-    user = _run_as()
+    user = server_user()
     pgdata = pgdata.resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     with _locked(pgdata):
         if not (pgdata / "PG_VERSION").exists():
             pgdata.chmod(0o700)
-            _give_to(pgdata, user)
+            give_to(pgdata, user)
             _pg(
                 "initdb",
                 *("-D", str(pgdata), "-U", SUPERUSER, "--auth=trust"),

@@ -32,7 +32,7 @@ def tls_and_socket_params(settings: Settings) -> dict[str, Any]:
     """The connect parameters that are the same for every physical connection in AWS."""
     return {
         "sslmode": "verify-full",
-        "sslrootcert": str(BUNDLE_FOR_ENDPOINT[settings.db_endpoint]),
+        "sslrootcert": settings.db_ca_bundle or str(BUNDLE_FOR_ENDPOINT[settings.db_endpoint]),
         "connect_timeout": settings.db_socket_timeout_s,
         "keepalives": 1,
         "keepalives_idle": 30,

@@ -59,6 +59,9 @@ class Settings:
     db_host: str = ""
     # "proxy" (RDS Proxy, the API functions) or "cluster" (an Aurora endpoint, the import).
     db_endpoint: DbEndpoint = "proxy"
+    # A CA file to verify the database against instead of the endpoint's shipped bundle: set only
+    # by the rehearsal on the AWS emulator (docs/operations.md, "Rehearsal"); no stack sets it.
+    db_ca_bundle: str = ""
     db_port: int = 5432
     db_name: str = ""
     db_user: str = ""
@@ -109,6 +112,7 @@ class Settings:
             db_auth_mode=mode,  # type: ignore[arg-type]
             db_host=env.get("DB_HOST", ""),
             db_endpoint=endpoint,  # type: ignore[arg-type]
+            db_ca_bundle=env.get("DB_CA_BUNDLE", ""),
             db_port=_int_env(env, "DB_PORT", 5432, 1, 65535),
             db_name=env.get("DB_NAME", ""),
             db_user=env.get("DB_USER", ""),

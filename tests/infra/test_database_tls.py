@@ -67,6 +67,12 @@ def test_each_function_verifies_against_the_bundle_that_signs_its_endpoint(name:
     assert SIGNER[endpoint_export(env)] in common_names(bundle_of(env)), name
 
 
+def test_no_function_replaces_the_shipped_bundles() -> None:
+    """DB_CA_BUNDLE is the rehearsal's (a CA of its own on the emulator), never a stack's."""
+    for name, env in database_functions().items():
+        assert "DB_CA_BUNDLE" not in env, name
+
+
 def test_a_cluster_path_on_the_proxy_bundle_fails_the_check() -> None:
     """The fault a deploy would have hit: the import on the cluster with the proxy's bundle."""
     env = dict(database_functions()["CatalogImportFunction"])

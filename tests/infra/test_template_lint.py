@@ -15,10 +15,19 @@ import pytest
 
 from infra.build.check_artifacts import problems
 from infra.local.database import REPO_ROOT
+from infra.local.template import load_template
+from tests.support.imports import third_party_imports
 
 TEMPLATES = [REPO_ROOT / "template.yaml", *sorted((REPO_ROOT / "infra" / "stacks").glob("*.yaml"))]
 SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
 CFN_LINT = REPO_ROOT / ".venv-sam" / "bin" / "cfn-lint"
+# boto3 comes with Lambda's Python runtime; snapshot_restore_py with SnapStart's.
+PROVIDED_BY_THE_RUNTIME = {"boto3", "botocore", "snapshot_restore_py"}
+HANDLERS = {
+    name: resource["Properties"]["Handler"].rsplit(".", 1)[0].replace(".", "/") + ".py"
+    for name, resource in load_template()["Resources"].items()
+    if resource["Type"] == "AWS::Serverless::Function"
+}
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "eu-central-1"}
 
 
@@ -92,3 +101,11 @@ def test_sam_build_offline_within_budgets(tmp_path: Path) -> None:
     assert not (authorizer / "functions" / "auth").exists()  # only its own function
     assert (build_dir / "MigrateFunction" / "migrations" / "env.py").is_file()
     assert not (build_dir / "AuthFunction" / "migrations").exists()
+    for function, handler in HANDLERS.items():
+        entry = [REPO_ROOT / handler]
+        if function == "MigrateFunction":  # it imports every revision when it migrates
+            entry += sorted((REPO_ROOT / "migrations").rglob("*.py"))
+        needed = third_party_imports(entry) - PROVIDED_BY_THE_RUNTIME
+        artifact = build_dir / function
+        missing = {name for name in needed if not any(artifact.glob(f"{name}*"))}
+        assert missing == set(), f"{function} would fail to import: {missing}"
