@@ -44,7 +44,8 @@ def _load(name: str) -> dict:
 def test_pipeline_tests_then_deploys_dev_staging_prod_in_order() -> None:
     jobs = _load("ci-cd.yml")["jobs"]
     assert any("make test" in step.get("run", "") for step in jobs["test"]["steps"])
-    assert jobs["deploy-dev"]["needs"] == ["test", "build"]
+    assert jobs["deploy-dev"]["needs"] == ["test", "build", "rehearse"]
+    assert any("make rehearse" in step.get("run", "") for step in jobs["rehearse"]["steps"])
     assert jobs["deploy-dev"]["if"] == "github.event_name == 'push'"
     assert jobs["deploy-staging"]["needs"] == "deploy-dev"
     assert jobs["deploy-prod"]["needs"] == "deploy-staging"
