@@ -37,7 +37,7 @@ from infra.build.lambda_python import pyenv_version_with_lambda_python
 from infra.local.database import REPO_ROOT
 from infra.local.ports import free_port
 from infra.rehearsal import postgres
-from tests.support.catalog_data import OFF_JSONL
+from tests.support.catalog_data import OFF_JSONL  # the sample the importer's tests read
 
 STAGE = "dev"
 REGION = "eu-central-1"
@@ -176,7 +176,7 @@ def deploy_database(state: dict[str, Any]) -> None:
     run_logged("database stack", [
         str(SAM), "deploy", "--template-file", "infra/rehearsal/database.yaml",
         "--stack-name", f"countonme-{STAGE}-database", "--parameter-overrides", f"Stage={STAGE}",
-        f"NetworkStackName=countonme-{STAGE}-network", f"DatabaseHost={postgres.HOST}",
+        f"DatabaseHost={postgres.HOST}",
         "MasterPassword=rehearsal", "AppPassword=rehearsal", "--no-fail-on-empty-changeset",
     ], aws_env(state["port"]))  # fmt: skip
 
@@ -209,7 +209,7 @@ def psql(state: dict[str, Any], query: str) -> str:
     with psycopg.connect(
         host=state["pgdata"], port=postgres.PORT, user="postgres", dbname=postgres.DATABASE
     ) as connection:
-        row = connection.execute(query).fetchone()  # type: ignore[arg-type]
+        row = connection.execute(query).fetchone()
     return "" if row is None else str(row[0])
 
 

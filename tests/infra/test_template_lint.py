@@ -17,7 +17,11 @@ from infra.local.database import REPO_ROOT
 from infra.local.template import load_template
 from tests.support.imports import third_party_imports
 
-TEMPLATES = [REPO_ROOT / "template.yaml", *sorted((REPO_ROOT / "infra" / "stacks").glob("*.yaml"))]
+TEMPLATES = [
+    REPO_ROOT / "template.yaml",
+    *sorted((REPO_ROOT / "infra" / "stacks").glob("*.yaml")),
+    *sorted((REPO_ROOT / "infra" / "rehearsal").glob("*.yaml")),
+]
 SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
 CFN_LINT = REPO_ROOT / ".venv-sam" / "bin" / "cfn-lint"
 # boto3 comes with Lambda's Python runtime; snapshot_restore_py with SnapStart's.
@@ -30,14 +34,14 @@ HANDLERS = {
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "eu-central-1"}
 
 
-def run(*command: str | Path) -> subprocess.CompletedProcess[str]:
+def run(*command: str | Path, env: dict[str, str] = SAM_ENV) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(c) for c in command],
         capture_output=True,
         text=True,
         check=False,
         cwd=REPO_ROOT,
-        env=SAM_ENV,
+        env=env,
     )
 
 
@@ -73,14 +77,7 @@ def with_python_313(env: dict[str, str]) -> dict[str, str]:
 @pytest.mark.slow
 def test_sam_build_offline_within_budgets(tmp_path: Path) -> None:
     build_dir = tmp_path / "build"
-    result = subprocess.run(
-        [str(SAM), "build", "--build-dir", str(build_dir)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO_ROOT,
-        env=with_python_313(SAM_ENV),
-    )
+    result = run(SAM, "build", "--build-dir", build_dir, env=with_python_313(SAM_ENV))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ships without bytecode" not in result.stderr, "no python3.13: " + result.stderr[-500:]
     compiled = build_dir / "AuthorizerFunction" / "functions" / "authorizer" / "__pycache__"
