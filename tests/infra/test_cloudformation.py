@@ -95,8 +95,8 @@ def test_api_gateway_invokes_only_the_aliases() -> None:
     for name, permission in of_type(template, "AWS::Lambda::Permission").items():
         target = permission["Properties"]["FunctionName"]
         assert target["Ref"].endswith("Aliaslive"), name
-    [authorizer] = template["Resources"]["Api"]["Properties"]["Body"]["components"][
-        "securitySchemes"
-    ].values()
+    body = template["Resources"]["Api"]["Properties"]["Body"]
+    schemes = body.get("components", {}).get("securitySchemes") or body["securityDefinitions"]
+    [authorizer] = schemes.values()
     uri = yaml.dump(authorizer["x-amazon-apigateway-authorizer"]["authorizerUri"])
     assert "AuthorizerFunctionAliaslive" in uri
