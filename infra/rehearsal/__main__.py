@@ -10,7 +10,7 @@ Steps, each named when it fails (docs/operations.md, "Rehearsal"):
 4. network stack, database stack: the stand-ins in infra/rehearsal/ (same export names);
 5. application stack: `make deploy STAGE=dev` with the functions built for this machine; the
    emulator's CloudFormation runs the SAM transform and the migration custom resource, which
-   must answer SUCCESS and leave the schema at the newest revision;
+   must answer SUCCESS and leave the schema at the newest revision; the API has one stage;
 6. catalog upload, catalog import: `make catalog-upload` of the Open Food Facts sample and
    `make catalog-import-aws`; the execution must succeed and its report land in the bucket;
 7. smoke: `python -m infra.smoke` through the stage URL, with a barcode the import brought.
@@ -193,6 +193,9 @@ def deploy_application(state: dict[str, Any]) -> None:
         raise StepFailed(f"the stack is {stack['StackStatus']}")
     [api] = [a for a in boto_client(state["port"], "apigateway").get_rest_apis()["items"]
              if a["name"] == f"countonme-{STAGE}"]  # fmt: skip
+    stages = boto_client(state["port"], "apigateway").get_stages(restApiId=api["id"])["item"]
+    if [stage["stageName"] for stage in stages] != [STAGE]:
+        raise StepFailed(f"the API has the stages {[s['stageName'] for s in stages]}, not one")
     state["stage_url"] = (
         f"http://127.0.0.1:{state['port']}/restapis/{api['id']}/{STAGE}/_user_request_"
     )
