@@ -64,12 +64,17 @@ WITH completions AS (
       AND word ~ '^[[:alnum:]]+$' AND length(CAST(:last_word AS text)) >= 3
     ORDER BY products DESC LIMIT 50
 ), word_query AS (
+    -- Lexemes only, parsed from the folded words as the documents' are (plainto_tsquery quotes
+    -- each one): folding can turn a letter into tsquery syntax (U+02D0 into ":"). The last lexeme,
+    -- if any, becomes a prefix; none at all is the empty query, which matches nothing.
     SELECT CASE WHEN CAST(:whole_words AS text) IS NULL THEN last.q
-                ELSE to_tsquery('simple', catalog_fold(:whole_words)) && last.q END AS q
+                ELSE plainto_tsquery('simple', catalog_fold(:whole_words)) && last.q END AS q
     FROM (
         SELECT coalesce(
             CAST((SELECT string_agg(word, ' | ') FROM completions) AS tsquery),
-            to_tsquery('simple', catalog_fold(:last_word) || ':*')
+            CAST(regexp_replace(
+                CAST(plainto_tsquery('simple', catalog_fold(:last_word)) AS text), '''$', ''':*'
+            ) AS tsquery)
         ) AS q
     ) AS last
 ), rarest_word AS (
@@ -119,7 +124,8 @@ WITH completions AS (
     FROM unnest(CAST(:words AS text[])) AS typed(word)
     CROSS JOIN LATERAL (
         SELECT w.word, w.best FROM catalog_search_words w
-        WHERE w.word % catalog_fold(typed.word)
+        -- letters and digits only, as the completions: the words become tsquery text below
+        WHERE w.word % catalog_fold(typed.word) AND w.word ~ '^[[:alnum:]]+$'
         ORDER BY similarity(w.word, catalog_fold(typed.word)) DESC, w.products DESC, w.word
         LIMIT 1
     ) AS closest
@@ -151,7 +157,7 @@ def matches(query: str, window: int) -> Subquery:
         "query": query,
         "prefix": escape_like(query) + "%",
         "contains": contains_pattern(query),
-        "whole_words": " & ".join(words[:-1]) or None,
+        "whole_words": " ".join(words[:-1]) or None,
         "whole_list": words[:-1],
         "last_word": words[-1] if words else None,
         "substring_allowed": len(query) >= SUBSTRING_MIN_LENGTH,
