@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from shared.web.input_guard import MAX_BODY_BYTES
+from shared.web.input_guard import MAX_BODY_BYTES, MAX_JSON_DEPTH
 from shared.web.params import MAX_OFFSET
 from tests.support.api import Device
 
@@ -176,3 +176,46 @@ def test_a_body_that_is_not_json_is_422_on_every_json_route(
     if location is not None:
         assert detail[0]["loc"] == location
     assert [p["name"] for p in device.get("/v1/products").json()] == ["Kept"]
+
+
+def nested(depth: int, key: str = "device_id") -> bytes:
+    """`{key: [[[ ... ]]]}`: `depth` levels counting the outer object."""
+    return f'{{"{key}": {"[" * (depth - 1)}{"]" * (depth - 1)}}}'.encode()
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 960, 1_000, 20_000])
+@pytest.mark.parametrize("with_token", [True, False])
+@pytest.mark.parametrize(("method", "path"), JSON_BODY_ROUTES)
+def test_json_nested_deeper_than_the_limit_is_422_on_every_route(
+    device: Device, method: str, path: str, depth: int, with_token: bool
+) -> None:
+    """Around 1,000 levels the parser's recursion ran out (a 500); just below, a 400. Without
+    a token the authorizer answers first on the routes that need one (the function never reads
+    the body); registration needs none and reads it."""
+    product = device.product("Kept")
+    headers = {**(device.headers if with_token else {}), "Content-Type": "application/json"}
+    response = device.client.request(
+        method, path.format(product=product["id"]), content=nested(depth), headers=headers
+    )
+    if not with_token and path != "/v1/devices/register":
+        assert response.status_code == 401, response.text
+        return
+    assert response.status_code == 422, response.text
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body"] and str(MAX_JSON_DEPTH) in problem["msg"]
+    assert len(response.content) < 500  # the body is not echoed back
+    assert [p["name"] for p in device.get("/v1/products").json()] == ["Kept"]
+
+
+def test_json_at_the_depth_limit_is_read(device: Device) -> None:
+    """Brackets inside strings are text, not nesting."""
+    name = "[" * (MAX_JSON_DEPTH * 2) + " oats"
+    response = device.post("/v1/products", {"name": name[:200]})
+    assert response.status_code == 201, response.text
+    at_the_limit = device.client.post(
+        "/v1/devices/register",
+        content=nested(MAX_JSON_DEPTH),
+        headers={"Content-Type": "application/json"},
+    )
+    assert at_the_limit.status_code == 422  # read, then refused as a device id, not as depth
+    assert str(MAX_JSON_DEPTH) not in at_the_limit.text
