@@ -13,7 +13,7 @@ from shared.schemas.entries import DailyStats, DayStats, EntryCreate, EntryOut, 
 from shared.schemas.fields import Day
 from shared.services import entries, stats
 from shared.web.dependencies import Caller
-from shared.web.params import Offset
+from shared.web.params import Offset, QueryInt
 from shared.web.responses import created_or_found
 
 router = APIRouter(prefix="/v1", tags=["food entries"])
@@ -26,7 +26,7 @@ async def list_entries(
     date_alias: Annotated[Day | None, Query(alias="date")] = None,
     from_day: Annotated[Day | None, Query(alias="from")] = None,
     to_day: Annotated[Day | None, Query(alias="to")] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    limit: Annotated[QueryInt | None, Query(ge=1, le=1000)] = None,
     offset: Offset = 0,
 ):
     """Live entries, newest day first; all filters combine with AND (`date` = `day`)."""

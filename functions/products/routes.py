@@ -22,13 +22,13 @@ from shared.schemas.products import (
 )
 from shared.services import catalog, portions, product_search, products
 from shared.web.dependencies import Caller
-from shared.web.params import Offset
+from shared.web.params import Offset, QueryInt
 from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
 catalog_router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
-Limit = Annotated[int | None, Query(ge=1, le=1000)]
+Limit = Annotated[QueryInt | None, Query(ge=1, le=1000)]
 
 
 @products_router.get("/products", response_model=list[ProductOut])
@@ -56,7 +56,7 @@ async def check_name(caller: Caller, name: Annotated[Name, Query()]):
 async def search_products(
     caller: Caller,
     q: Annotated[str, Query(min_length=1, max_length=200)],
-    limit: Annotated[int, Query(ge=1, le=60)] = 35,
+    limit: Annotated[QueryInt, Query(ge=1, le=60)] = 35,
 ):
     """The device's own products whose name contains `q` first (names starting with it, then the
     rest, each alphabetical), then catalog products by relevance: exact name; generic foods whose
@@ -126,7 +126,7 @@ async def delete_portion(portion_id: uuid.UUID, caller: Caller) -> Response:
 async def list_catalog(
     caller: Caller,
     search: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[QueryInt, Query(ge=1, le=200)] = 50,
     offset: Offset = 0,
 ):
     """The catalog by name, or with `search` in the order of `/v1/products/search`'s catalog

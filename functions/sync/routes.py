@@ -11,6 +11,7 @@ from shared.domain.sync_cursor import MAX_CURSOR_LENGTH
 from shared.schemas.sync import DataExport, SyncPage
 from shared.services import sync
 from shared.web.dependencies import Caller
+from shared.web.params import QueryInt
 
 router = APIRouter(prefix="/v1", tags=["sync"])
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["sync"])
 async def sync_since(
     caller: Caller,
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    limit: Annotated[QueryInt, Query(ge=1, le=500)] = 200,
 ):
     """Every row changed after the cursor (tombstones included), at most `limit` per list. Call
     again with the returned cursor while `has_more`; no cursor starts from the beginning. The

@@ -64,7 +64,12 @@ def main() -> None:
         print(f"Listening on {host}: anyone on this network can reach the API.")
     print("Stop with Ctrl-C (stops the embedded database too).\n")
     try:
-        uvicorn.run(create_asgi_app(gateway), host=host, port=port, log_level="info")
+        # No forwarded headers are trusted: the client's address is the socket's. uvicorn would
+        # take X-Forwarded-For from 127.0.0.1, which a tunnel or an adb forward is, and so walk
+        # registration's per-address limit around.
+        uvicorn.run(
+            create_asgi_app(gateway), host=host, port=port, log_level="info", proxy_headers=False
+        )
     finally:
         gateway.close()
 

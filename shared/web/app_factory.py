@@ -21,6 +21,7 @@ from shared import snapstart
 from shared.runtime.observability import LambdaHandler, instrument_handler
 from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard
+from shared.web.no_store import NoStore
 from shared.web.openapi_statuses import document_error_statuses
 
 API_VERSION = "1.0.0"
@@ -35,6 +36,7 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
     app.state.priming_path = _priming_path(routers)
     install_error_handlers(app)
     app.add_middleware(InputGuard)
+    app.add_middleware(NoStore)  # outermost: the guard's own refusals get it too
     return app
 
 

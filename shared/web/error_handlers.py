@@ -7,6 +7,9 @@ be shown): database errors and bugs answer a fixed message, so no SQL, token or 
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -83,9 +86,29 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return domain_error_response(request, exc)
 
 
+# A refused value is echoed back (`input`) only this far: a 60 KB name came back whole.
+ECHOED_INPUT_CHARS = 100
+
+
+def _bounded_input(problem: dict[str, Any]) -> dict[str, Any]:
+    """A validation error item whose `input` is at most ECHOED_INPUT_CHARS characters of text,
+    or left out when it is a longer object or list."""
+    if "input" not in problem:
+        return problem
+    echoed = problem["input"]
+    if isinstance(echoed, str):
+        if len(echoed) > ECHOED_INPUT_CHARS:
+            return {**problem, "input": echoed[:ECHOED_INPUT_CHARS] + "…"}
+        return problem
+    if len(json.dumps(jsonable_encoder(echoed), default=str)) > ECHOED_INPUT_CHARS:
+        return {key: value for key, value in problem.items() if key != "input"}
+    return problem
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(422, jsonable_encoder(exc.errors()), "VALIDATION_ERROR")
+    problems = [_bounded_input(problem) for problem in exc.errors()]
+    return error_response(422, jsonable_encoder(problems), "VALIDATION_ERROR")
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -1,14 +1,17 @@
 """`make run`'s server honours HOST: bound to every interface, it answers on 127.0.0.1 (only
-loopback traffic is sent)."""
+loopback traffic is sent); and it trusts no forwarded header for the client's address."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+import uuid
 
 from infra.local.database import REPO_ROOT
 from infra.local.ports import free_port
@@ -53,3 +56,48 @@ def test_host_all_interfaces_serves_loopback(database_url: str, clean_db: None) 
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert "anyone on this network can reach the API" in output
+
+
+def test_forwarded_addresses_do_not_walk_around_the_registration_limit(
+    database_url: str, clean_db: None
+) -> None:
+    """Each registration claims another X-Forwarded-For; the limit counts the socket's address."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
+           "REGISTER_RATE_LIMIT": "2"}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.serve"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    statuses = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        for attempt in range(3):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/devices/register",
+                data=json.dumps({"device_id": str(uuid.uuid4())}).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Forwarded-For": f"203.0.113.{attempt + 1}",
+                },
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as refused:
+                statuses.append(refused.code)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert statuses == [200, 200, 429]
