@@ -135,7 +135,7 @@ async def list_catalog(
         return catalog.list_products(session, (search or "").strip() or None, limit, offset)
 
 
-# A product of the Open Food Facts sample (`../shared/catalog-data`), which `make fuzz` imports:
+# A product of the Open Food Facts sample (`tests/data/catalog-samples`), which `make fuzz` imports:
 # generated requests reach a found product, not only 404s.
 BARCODE_EXAMPLE = "0009800895007"
 

@@ -1,6 +1,6 @@
 """Synthetic Open Food Facts dumps of any size, in the JSONL shape, for the catalog benchmark and
-the interrupted-import test: each product is one of the real sample's products (`../shared/catalog-
-data`, see its PROVENANCE.md) with a new code, a name made of common food words, and the
+the interrupted-import test: each product is one of the real sample's products (`tests/data/
+catalog-samples`, see its PROVENANCE.md) with a new code, a name made of common food words, and the
 fields the importer reads (nutriments, serving, brand, categories, scans) plus the usual
 neighbours (countries, quantity, ingredients), without the sample's images and ingredient trees
 (a real line averages 22 KB; these about 1.5 KB).
@@ -21,9 +21,9 @@ from typing import IO, Any
 import orjson
 
 from shared.domain.barcodes import gs1_check_digit
+from tests.support.catalog_data import OFF_JSONL
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "catalog-data" / "off"
-SAMPLE_JSONL = SAMPLE / "openfoodfacts-products-min.jsonl.gz"
+SAMPLE_JSONL = OFF_JSONL
 KEPT = (
     "lang",
     "brands",

@@ -1,10 +1,8 @@
 """Search ranking on real data: the shipped basics, the Open Food Facts sample and the FDC
-Foundation sample (`../shared/catalog-data`), imported as production imports them. For each
+Foundation sample (`tests/data/catalog-samples`), imported as production imports them. For each
 query, the product a person typing it means is among the first three results."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -15,12 +13,9 @@ from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
 from shared.repositories import catalog_search
 from tests.support.api import Device
+from tests.support.catalog_data import FDC_FOUNDATION, OFF_JSONL
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "catalog-data"
-SAMPLES = (
-    DATA / "off" / "openfoodfacts-products-min.jsonl.gz",
-    DATA / "fdc" / "foundation_food_json_first9.json",
-)
+SAMPLES = (OFF_JSONL, FDC_FOUNDATION)
 
 # query -> the display name expected in the top 3, and why
 EXPECTED = {

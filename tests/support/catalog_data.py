@@ -1,5 +1,5 @@
-"""The real published samples in `../shared/catalog-data/` (see its PROVENANCE.md), which CI has
-beside the repository, and small helpers to read them."""
+"""The real published samples in `tests/data/catalog-samples/` (see its PROVENANCE.md: where each
+file comes from, its checksum and licence), and small helpers to read them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-CATALOG_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "catalog-data"
+CATALOG_DATA = Path(__file__).resolve().parents[1] / "data" / "catalog-samples"
 OFF_JSONL = CATALOG_DATA / "off" / "openfoodfacts-products-min.jsonl.gz"
 OFF_PARQUET = CATALOG_DATA / "off" / "openfoodfacts-min.parquet"
 OFF_CSV = CATALOG_DATA / "off" / "en.openfoodfacts.org.products.head1000.csv.gz"
