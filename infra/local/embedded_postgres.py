@@ -65,9 +65,15 @@ def give_to(path: Path, user: str | None) -> None:
 
 
 def run_pg(binary: str, *args: str, user: str | None) -> None:
+    """Run a pinned binary as `user` with that user's own group only: with root's groups kept,
+    a folder such as `mktemp -d`'s (root's, 0700, where `give_to` adds only the others' x) gives
+    the child, still in the root group, no access, and it could not reach the binaries."""
     command = [str(bin_dir() / binary), *args]
+    as_user = {} if user is None else {
+        "user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []
+    }  # fmt: skip
     # The pinned binaries with our own arguments:
-    subprocess.run(command, check=True, capture_output=True, text=True, user=user)  # noqa: S603
+    subprocess.run(command, check=True, capture_output=True, text=True, **as_user)  # noqa: S603
 
 
 def _socket_dir(pgdata: Path, user: str | None) -> Path:
