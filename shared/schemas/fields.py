@@ -16,29 +16,36 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.domain.barcodes import InvalidBarcodeError, normalize_barcode
+from shared.domain.display_text import SHOWN_TEXT_PATTERN, shows_as_written
 from shared.domain.units import UNITS
 from shared.schemas.common import RequestModel
 
 NAME_MAX_LENGTH = 200
 
 
-def _trimmed_not_blank(value: str) -> str:
-    """Names and labels are stored trimmed, and must hold something besides whitespace."""
-    trimmed = value.strip()
-    if not trimmed:
-        raise PydanticCustomError("blank", "must contain more than whitespace")
-    return trimmed
+def _shown_and_trimmed(value: str) -> str:
+    """Names and labels show as written (`shared.domain.display_text`) and are stored trimmed."""
+    if not shows_as_written(value):
+        raise PydanticCustomError(
+            "name_text",
+            "must contain a visible character, and no control or bidi-override character",
+        )
+    return value.strip()
 
 
-# At most 200 characters as sent (what the document says), stored trimmed. The blank check is
-# Python's own `str.strip` (the `\S` pattern of the document, in the same regex dialect that
-# schemathesis generates with), not a pydantic pattern, whose engine has another idea of `\s`.
+# At most 200 characters as sent (what the document says), stored trimmed. The check is Python's
+# `re` on the document's own pattern, not a pydantic pattern, whose engine reads escapes otherwise.
 Name = Annotated[
     str,
     StringConstraints(max_length=NAME_MAX_LENGTH),
-    AfterValidator(_trimmed_not_blank),
+    AfterValidator(_shown_and_trimmed),
     WithJsonSchema(
-        {"type": "string", "minLength": 1, "maxLength": NAME_MAX_LENGTH, "pattern": r"\S"}
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": NAME_MAX_LENGTH,
+            "pattern": SHOWN_TEXT_PATTERN,
+        }
     ),
 ]
 
