@@ -1,10 +1,10 @@
 """What a name or label a person gives may hold: text that shows as what it says.
 
-Refused: control characters (C0, DEL, C1, the line and paragraph separators), which terminals and
-log viewers act on; the bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069),
-which make a name display in another order than it is stored ("Trojan Source"); and text made
-only of characters that show nothing (spaces, zero-width characters, fillers, variation
-selectors), which lists as an empty row. The marks LRM and RLM stay allowed: right-to-left
+Refused: control characters (C0, DEL, C1, the line and paragraph separators), which terminals
+and log viewers act on; the bidi embeddings, overrides and isolates (U+202A to U+202E and U+2066
+to U+2069), which make a name display in another order than it is stored ("Trojan Source");
+and text made only of characters that show nothing (spaces, zero-width characters, fillers,
+variation selectors), which lists as an empty row. The marks LRM and RLM stay allowed: right-to-left
 names need them.
 
 One regular expression says it, written with escapes that ECMAScript and Python read alike, so
