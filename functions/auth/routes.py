@@ -9,7 +9,7 @@ from shared.db.units_of_work import reading, transaction_opened_by, writing
 from shared.runtime.settings import get_settings
 from shared.schemas.devices import DeviceOut, RegisterRequest, RegisterResponse
 from shared.services import devices
-from shared.web.dependencies import Caller, SourceIp
+from shared.web.dependencies import Caller, PresentedToken, SourceIp
 
 health_router = APIRouter(tags=["health"])
 devices_router = APIRouter(prefix="/v1", tags=["devices"])
@@ -23,14 +23,16 @@ async def health() -> dict[str, bool]:
 
 @devices_router.post("/devices/register", response_model=RegisterResponse)
 @devices_router.post("/auth/register", response_model=RegisterResponse)
-async def register(body: RegisterRequest, ip: SourceIp) -> RegisterResponse:
-    """Create the device or give it a fresh token (the old one stops working)."""
+async def register(body: RegisterRequest, ip: SourceIp, proof: PresentedToken) -> RegisterResponse:
+    """Create the device or give it a fresh token (the old one stops working). Re-registering an
+    existing device may carry its current token as `Authorization: Bearer`: with it the re-keying
+    is not throttled per device, and on a stage that requires proof it is needed (else 409)."""
 
     def register_once() -> RegisterResponse:
         settings = get_settings()
         hit = devices.registration_hit(ip, settings)
         with transaction_opened_by(hit) as (session, hit_row):
-            return devices.register(session, hit_row, body.device_id, settings)
+            return devices.register(session, hit_row, body.device_id, proof, settings)
 
     # Safe to repeat after a dead connection: nothing was committed, and the token it would have
     # returned never reached the client.

@@ -1,11 +1,12 @@
 """REST API TOKEN authorizer: a plain Powertools handler (no FastAPI, Mangum or ORM imports).
 
 Valid token → Allow on every route of the stage (the decision is cached per token, so a policy for
-one route only would block the device's next route) with `device_id` and `token_generation` in
-the context; every function re-checks that generation against the database in its first
-statement, so the cache TTL decides cost, never who gets in. Unknown,
-malformed or wrong → `Unauthorized` (API Gateway answers 401, the app registers again). Revoked →
-explicit Deny (403, the app stops). A database outage raises, which the gateway answers 503.
+one route only would block the device's next route) with `device_id` and `token_generation` in the
+context and the device's reference (never its id) as the principal; every function re-checks that
+generation against the database in its first statement, so the cache TTL decides cost, never who
+gets in. Unknown, malformed or wrong → `Unauthorized` (API Gateway answers 401, the app registers
+again). Revoked, once the secret matches → explicit Deny (403, the app stops). A database outage
+raises, which the gateway answers 503.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, NoReturn
 
 from shared import snapstart
 from shared.auth.device_auth import Verdict, Verification, verify_token
+from shared.auth.device_ref import device_ref
 from shared.auth.tokens import bearer_token, format_token, new_secret, parse_token, secret_matches
 from shared.db.engine import autocommit_connection, retry_on_stale_connection
 from shared.domain.errors import InvalidTokenError
@@ -61,13 +63,14 @@ def authorize(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return _reject("unknown device or wrong secret")
     metrics.add_metric(name=f"Authorizer{result.verdict.value.title()}", unit="Count", value=1)
     assert result.device_id is not None
-    device_id = str(result.device_id)
+    # The principal shows in API Gateway's logs and metrics: the device's reference, not its id.
+    principal = device_ref(result.device_id)
     resource = _stage_wildcard(event["methodArn"])
     if result.verdict is Verdict.REVOKED:
-        logger.info("Revoked device denied", extra={"device_id": device_id})
-        return _policy(device_id, "Deny", resource, {})
-    context = {"device_id": device_id, "token_generation": str(result.generation)}
-    return _policy(device_id, "Allow", resource, context)
+        logger.info("Revoked device denied", extra={"device_ref": principal})
+        return _policy(principal, "Deny", resource, {})
+    context = {"device_id": str(result.device_id), "token_generation": str(result.generation)}
+    return _policy(principal, "Allow", resource, context)
 
 
 def prime() -> bool:

@@ -39,10 +39,12 @@ def verify_token(
     row = device_tokens.lookup(connection, parsed.device_id)
     token_hash = row.token_hash if row is not None else None
     matched = secret_matches(parsed.secret, token_hash, rounds=bcrypt_rounds)
-    if row is not None and row.revoked:
-        return Verification(Verdict.REVOKED, parsed.device_id)
+    # Only a caller who holds the secret learns that a device is revoked: to anyone else it is
+    # as unknown as a device id never registered.
     if not matched:
         return Verification(Verdict.INVALID)
+    if row.revoked:
+        return Verification(Verdict.REVOKED, parsed.device_id)
     if row.stale:
         device_tokens.touch(connection, parsed.device_id)
     return Verification(Verdict.ALLOW, parsed.device_id, row.token_generation)

@@ -41,6 +41,14 @@ class InvalidTokenError(DomainError):
     default_detail = "Invalid token"
 
 
+class RekeyProofRequiredError(ConflictError):
+    """Re-registering an existing device needs its current token on this stage."""
+
+    default_detail = (
+        "This device is already registered: send its current token to register it again"
+    )
+
+
 class DeviceRevokedError(DomainError):
     default_detail = "Device revoked"
 

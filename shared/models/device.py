@@ -15,10 +15,9 @@ from shared.models.base import Base, timestamp
 class Device(Base):
     __tablename__ = "devices"
     __table_args__ = (
-        # A live device always has a hash; a revoked one never keeps one.
-        CheckConstraint(
-            "(revoked_at IS NULL) = (token_hash IS NOT NULL)", name="hash_iff_not_revoked"
-        ),
+        # A live device always has a hash; a revoked one keeps it (migration 0008), so that
+        # only a caller holding its secret learns that it is revoked.
+        CheckConstraint("revoked_at IS NOT NULL OR token_hash IS NOT NULL", name="live_has_hash"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
@@ -29,6 +28,8 @@ class Device(Base):
     created_at: Mapped[datetime] = timestamp()
     last_seen_at: Mapped[datetime | None] = timestamp(nullable=True)
     revoked_at: Mapped[datetime | None] = timestamp(nullable=True)
+    # The last re-registration of this existing device (a security event the device can see).
+    last_rekeyed_at: Mapped[datetime | None] = timestamp(nullable=True)
     # Bumped by every write request's first statement, under the row lock; rows written in that
     # request are stamped with it (see migration 0004 and shared/db/freshness.py).
     change_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")

@@ -1,4 +1,4 @@
-"""Devices: token upsert, lookup, and revocation with erasure of everything the device owns."""
+"""Devices: creation, re-keying, lookup, and revocation with erasure of all the device owns."""
 
 from __future__ import annotations
 
@@ -14,20 +14,41 @@ from shared.models import Base, Device
 from shared.repositories.common import core_rows
 
 
-def upsert_token(session: Session, device_id: uuid.UUID, token_hash: str) -> bool:
-    """Create the device or give it a new token hash (the old token dies), in one statement that
-    concurrent registrations of one id cannot break. False when the device is revoked."""
+def create(session: Session, device_id: uuid.UUID, token_hash: str) -> bool:
+    """Create the device with its token hash; False when the id exists (nothing changes). Two
+    registrations of one new id cannot both create it: the second waits and gets False."""
     statement = (
         insert(Device)
         .values(id=device_id, token_hash=token_hash)
-        .on_conflict_do_update(
-            index_elements=[Device.id],
-            set_={"token_hash": token_hash, "token_generation": Device.token_generation + 1},
-            where=Device.revoked_at.is_(None),
-        )
+        .on_conflict_do_nothing(index_elements=[Device.id])
         .returning(Device.id)
     )
     return session.execute(statement).first() is not None
+
+
+def lock_token_state(session: Session, device_id: uuid.UUID) -> Row[Any]:
+    """The existing device's token hash and revocation, locked until the transaction ends so that
+    concurrent re-registrations apply one after the other."""
+    statement = (
+        select(Device.token_hash, Device.revoked_at.is_not(None).label("revoked"))
+        .where(Device.id == device_id)
+        .with_for_update()
+    )
+    return session.execute(statement).one()
+
+
+def rekey(session: Session, device_id: uuid.UUID, token_hash: str) -> None:
+    """Give the device a new token hash (the old token dies at once) and stamp the re-keying."""
+    statement = (
+        update(Device)
+        .where(Device.id == device_id)
+        .values(
+            token_hash=token_hash,
+            token_generation=Device.token_generation + 1,
+            last_rekeyed_at=func.now(),
+        )
+    )
+    session.execute(statement)
 
 
 def get(session: Session, device_id: uuid.UUID) -> Row[Any] | None:
@@ -55,11 +76,12 @@ def _top_level_device_tables() -> tuple[Table, ...]:
 
 
 def revoke_and_erase(session: Session, device_id: uuid.UUID) -> None:
-    """Revoke the device and permanently delete all of its rows, in one statement."""
+    """Revoke the device and permanently delete all of its rows, in one statement. The token hash
+    stays: only a caller holding the secret is told that the device is revoked."""
     statement = (
         update(Device)
         .where(Device.id == device_id)
-        .values(revoked_at=func.coalesce(Device.revoked_at, func.now()), token_hash=None)
+        .values(revoked_at=func.coalesce(Device.revoked_at, func.now()))
     )
     for table in _top_level_device_tables():
         erase = delete(table).where(table.c.device_id == device_id)

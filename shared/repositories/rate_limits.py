@@ -10,7 +10,10 @@ source, which is acceptable for abuse protection.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from shared.db.pipeline import Statement
 
@@ -45,8 +48,14 @@ def hit(bucket: str, *, limit: int, window_s: int) -> Statement:
     return _CHECK, params
 
 
-def retry_after(row: tuple[Any, ...] | None) -> int | None:
+def retry_after(row: Sequence[Any] | None) -> int | None:
     """None when `hit`'s row says the hit was allowed, else the seconds until a slot frees up."""
     assert row is not None  # the statement always returns one row
     allowed, retry_after_s = row
     return None if allowed else max(1, retry_after_s or 1)
+
+
+def check_in(session: Session, bucket: str, *, limit: int, window_s: int) -> int | None:
+    """`hit` run inside an open transaction: None when allowed, else the seconds to wait."""
+    sql, params = hit(bucket, limit=limit, window_s=window_s)
+    return retry_after(session.connection().exec_driver_sql(sql, params).first())

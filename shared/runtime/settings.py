@@ -17,6 +17,11 @@ DB_AUTH_MODES: tuple[DbAuthMode, ...] = ("url", "iam", "secret")
 # What DB_HOST is, which decides the CA its certificate chains to (shared/db/connect.py).
 DbEndpoint = Literal["proxy", "cluster"]
 DB_ENDPOINTS: tuple[DbEndpoint, ...] = ("proxy", "cluster")
+# Whether re-registering an existing device must carry its current token (docs/security.md).
+RekeyProof = Literal["optional", "required"]
+REKEY_PROOFS: tuple[RekeyProof, ...] = ("optional", "required")
+# The key of device references in logs when none is configured: local runs and tests only.
+LOCAL_DEVICE_REF_KEY = "local-device-ref-key"
 
 
 class SettingsError(ValueError):
@@ -78,6 +83,12 @@ class Settings:
     bcrypt_rounds: int = 4
     register_rate_limit: int = 10
     register_rate_window_s: int = 60
+    # Re-registrations of one existing device without its current token, per window.
+    rekey_rate_limit: int = 3
+    rekey_rate_window_s: int = 3600
+    rekey_proof: RekeyProof = "optional"
+    # Keys the short hash that stands for a device id in logs (shared/auth/device_ref.py).
+    device_ref_key: str = field(default=LOCAL_DEVICE_REF_KEY, repr=False)
 
     def __repr__(self) -> str:
         shown = redact_url(self.database_url)
@@ -97,6 +108,13 @@ class Settings:
         endpoint = env.get("DB_ENDPOINT", "proxy")
         if endpoint not in DB_ENDPOINTS:
             raise SettingsError(f"DB_ENDPOINT must be one of {', '.join(DB_ENDPOINTS)}")
+        rekey_proof = env.get("REKEY_PROOF", "optional")
+        if rekey_proof not in REKEY_PROOFS:
+            raise SettingsError(f"REKEY_PROOF must be one of {', '.join(REKEY_PROOFS)}")
+        stage = env.get("STAGE", "local")
+        device_ref_key = env.get("DEVICE_REF_KEY", "")
+        if not device_ref_key and stage != "local":
+            raise SettingsError(f"DEVICE_REF_KEY must be set on stage {stage}")
         database_url = env.get("DATABASE_URL", "")
         required = {
             "url": ["DATABASE_URL"],
@@ -119,7 +137,7 @@ class Settings:
             db_secret_arn=env.get("DB_SECRET_ARN", ""),
             db_secret_max_age_s=_int_env(env, "DB_SECRET_MAX_AGE_S", 300, 0, 86_400),
             aws_region=env.get("AWS_REGION", ""),
-            stage=env.get("STAGE", "local"),
+            stage=stage,
             service_name=env.get("POWERTOOLS_SERVICE_NAME", "countonme"),
             database_url=database_url,
             db_pool_size=_int_env(env, "DB_POOL_SIZE", 1, 1, 500),
@@ -130,6 +148,10 @@ class Settings:
             bcrypt_rounds=_int_env(env, "BCRYPT_ROUNDS", 4, 4, 16),
             register_rate_limit=_int_env(env, "REGISTER_RATE_LIMIT", 10, 1, 10_000),
             register_rate_window_s=_int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
+            rekey_rate_limit=_int_env(env, "REKEY_RATE_LIMIT", 3, 1, 10_000),
+            rekey_rate_window_s=_int_env(env, "REKEY_RATE_WINDOW_S", 3600, 1, 86_400 * 7),
+            rekey_proof=rekey_proof,  # type: ignore[arg-type]
+            device_ref_key=device_ref_key or LOCAL_DEVICE_REF_KEY,
         )
 
 

@@ -22,3 +22,6 @@ class DeviceOut(BaseModel):
     device_id: uuid.UUID
     created_at: Timestamp
     last_seen_at: Timestamp | None
+    # The last re-registration of this device: one the person did not make means that someone
+    # else held the device id (docs/security.md).
+    last_rekeyed_at: Timestamp | None

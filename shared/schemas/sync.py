@@ -3,8 +3,6 @@ plus `deleted_at` in the sync feed (tombstones included)."""
 
 from __future__ import annotations
 
-import uuid
-
 from pydantic import BaseModel
 
 from shared.schemas.common import Timestamp
@@ -45,7 +43,9 @@ class SyncPage(BaseModel):
 
 
 class ExportedDevice(BaseModel):
-    device_id: uuid.UUID
+    """No device id: with registration open to a known id, an id is a key, and an export is a
+    file people share (contract §7)."""
+
     created_at: Timestamp
 
 

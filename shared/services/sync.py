@@ -72,6 +72,6 @@ def export(session: Session, device_id: uuid.UUID) -> DataExport:
     }
     return DataExport(
         exported_at=datetime.now(UTC),
-        device=ExportedDevice(device_id=device["id"], created_at=device["created_at"]),
+        device=ExportedDevice(created_at=device["created_at"]),
         **lists,
     )

@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
+from shared.auth.tokens import ParsedToken, bearer_token, parse_token
 from shared.db.freshness import AuthorizedDevice
 from shared.domain.errors import InvalidTokenError
 
@@ -39,5 +40,23 @@ async def current_caller(request: Request) -> AuthorizedDevice:
         raise InvalidTokenError() from None
 
 
+async def presented_token(
+    authorization: Annotated[
+        str | None,
+        Header(
+            description="Optional on registration: the device's current token as proof that"
+            " the caller holds it (docs/security.md). Missing or unusable is no proof."
+        ),
+    ] = None,
+) -> ParsedToken | None:
+    """The token a registration carries as proof that the caller holds the device (optional:
+    a missing or malformed one is no proof, never a 401, which would make the app loop)."""
+    try:
+        return parse_token(bearer_token(authorization))
+    except InvalidTokenError:
+        return None
+
+
 Caller = Annotated[AuthorizedDevice, Depends(current_caller)]
+PresentedToken = Annotated[ParsedToken | None, Depends(presented_token)]
 SourceIp = Annotated[str, Depends(source_ip)]

@@ -26,6 +26,7 @@ from shared.domain.errors import (
     InvalidValueError,
     NotFoundError,
     RateLimitedError,
+    RekeyProofRequiredError,
     ServiceUnavailableError,
 )
 from shared.runtime.observability import logger
@@ -50,6 +51,7 @@ def error_response(
 # Status and code of each domain error; the first class in the error's MRO found here wins.
 _DOMAIN_STATUSES: dict[type[DomainError], tuple[int, str]] = {
     NotFoundError: (404, "NOT_FOUND"),
+    RekeyProofRequiredError: (409, "REKEY_PROOF_REQUIRED"),
     ConflictError: (409, "CONFLICT"),
     InvalidValueError: (422, "VALIDATION_ERROR"),
     InvalidTokenError: (401, "INVALID_TOKEN"),

@@ -6,7 +6,7 @@ refused by the authorizer or the freshness check (401, 403); a route with input 
 (422) and with a body too large (413); a route with a path id or one that writes can miss (404) or
 conflict (409); every `/v1` route can be throttled by API Gateway (429); every route that reaches
 the database can find it unavailable (503). Registration has no caller but can be refused for a
-revoked device (403) and rate limited (429).
+revoked device (403), for want of proof on a stage that requires it (409) and rate limited (429).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from shared.web.dependencies import current_caller
+from shared.web.dependencies import current_caller, presented_token
 
 # Written out (not generated from models) so each response is self-contained: no references
 # into a components section that a function's own document would lack.
@@ -71,8 +71,8 @@ def error_statuses(route: APIRoute) -> set[int]:
         statuses |= {401, 403, 429, 503}
         if dependant.path_params or writes:
             statuses |= {404, 409} if writes else {404}
-    elif dependant.body_params:  # registration
-        statuses |= {403, 429, 503}
+    elif _uses(dependant, presented_token):  # registration
+        statuses |= {403, 409, 429, 503}
     if has_input:
         statuses.add(422)
     if dependant.body_params:

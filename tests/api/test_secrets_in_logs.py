@@ -1,5 +1,6 @@
-"""A full run of the API (every route, errors included) writes no token, secret or bcrypt hash
-to any log line or output, and no response body carries SQL or a traceback."""
+"""A full run of the API (every route, errors included) writes no token, secret, bcrypt hash or
+device id to any log line or output, no error body carries the device id, and no response body
+carries SQL or a traceback."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 import shared.db.engine
+from shared.auth.device_ref import device_ref
 from shared.db.engine import build_engine
 from shared.runtime.settings import get_settings
 from tests.api.test_statement_budgets import ROUTES, _fill, scenario  # noqa: F401 (fixture)
@@ -32,10 +34,14 @@ def test_no_secret_in_any_log_line_and_no_sql_in_any_body(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     bodies: list[str] = []
+    error_bodies: list[str] = []
 
     def call(method: str, path: str, body: Any = None, token: str | None = device.token) -> None:
         headers = bearer(token) if token else {}
-        bodies.append(client.request(method, path, json=body, headers=headers).text)
+        response = client.request(method, path, json=body, headers=headers)
+        bodies.append(response.text)
+        if response.status_code >= 400:
+            error_bodies.append(response.text)
 
     ids = {**scenario, "new": str(uuid.uuid4())}
     for _, method, path, body in ROUTES[:-1]:  # all but the erasure, which comes last
@@ -74,3 +80,8 @@ def test_no_secret_in_any_log_line_and_no_sql_in_any_body(
         assert secret not in output
         assert all(secret not in body for body in bodies)
     assert not [body for body in bodies if LEAKS.search(body)]
+    # A device id is a key (issue 32): logs carry its keyed reference, error bodies nothing.
+    assert device_ref(device.id) in output
+    for form in (str(device.id), device.id.hex):
+        assert form not in output
+        assert all(form not in body for body in error_bodies)

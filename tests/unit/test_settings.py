@@ -17,9 +17,13 @@ def test_defaults_apply_when_only_the_url_is_set() -> None:
 
 
 def test_values_are_read_and_typed() -> None:
-    settings = Settings.from_env({"DATABASE_URL": URL, "DB_POOL_SIZE": "3", "STAGE": "prod"})
+    env = {"DATABASE_URL": URL, "DB_POOL_SIZE": "3", "STAGE": "prod", "DEVICE_REF_KEY": "k" * 32}
+    settings = Settings.from_env({**env, "REKEY_PROOF": "required"})
     assert settings.db_pool_size == 3
     assert settings.stage == "prod"
+    assert settings.rekey_proof == "required"
+    assert settings.device_ref_key == "k" * 32
+    assert "k" * 32 not in repr(settings)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +33,9 @@ def test_values_are_read_and_typed() -> None:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"DATABASE_URL": URL, "DB_POOL_SIZE": "many"}, "DB_POOL_SIZE"),
         ({"DATABASE_URL": URL, "BCRYPT_ROUNDS": "99"}, "BCRYPT_ROUNDS"),
+        ({"DATABASE_URL": URL, "REKEY_PROOF": "sometimes"}, "REKEY_PROOF"),
+        # A deployed stage must have its own key: the local one is in this repository.
+        ({"DATABASE_URL": URL, "STAGE": "prod"}, "DEVICE_REF_KEY"),
     ],
 )
 def test_invalid_values_name_the_variable(env: dict[str, str], named: str) -> None:
