@@ -26,7 +26,9 @@ def upgrade() -> None:
     op.add_column("devices", sa.Column("last_rekeyed_at", sa.DateTime(timezone=True)))
     op.drop_constraint(op.f("ck_devices_hash_iff_not_revoked"), "devices", type_="check")
     op.create_check_constraint(
-        op.f("ck_devices_live_has_hash"), "devices", "revoked_at IS NOT NULL OR token_hash IS NOT NULL"
+        op.f("ck_devices_live_has_hash"),
+        "devices",
+        "revoked_at IS NOT NULL OR token_hash IS NOT NULL",
     )
 
 
