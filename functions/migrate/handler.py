@@ -1,8 +1,8 @@
 """The `Custom::DbMigrations` handler: applies Alembic migrations when a deploy changes them.
 
 Create/Update: take a PostgreSQL advisory lock (waiting at most until shortly before the Lambda
-times out), apply pending revisions one transaction each, then keep the app role in step with its
-secret (`app_role`). A database already ahead of this
+times out), apply pending revisions one transaction each, then keep each job's database role in
+step with its secret and its grants (`roles`). A database already ahead of this
 code is success, so rolling the stack back never wedges it. Delete does nothing: data are never
 dropped by a stack operation. CloudFormation always gets SUCCESS or FAILED, with a reason naming the
 failing revision; a timer answers FAILED if time runs out first.
@@ -19,9 +19,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import get_secret
 from sqlalchemy import Engine, text
 
-from functions.migrate.app_role import ensure_app_role
 from functions.migrate.cfn_response import FAILED, SUCCESS, CfnResponder
-from functions.migrate.import_role import ensure_import_role
+from functions.migrate.roles import (
+    API_GRANTS,
+    AUTHORIZER_GRANTS,
+    IMPORT_CONNECTIONS_BESIDE_BATCHES,
+    IMPORT_GRANTS,
+    IMPORT_STATEMENT_TIMEOUT_MS,
+    Role,
+    ensure_role,
+)
 from functions.migrate.runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
 from shared.db.engine import build_engine
 from shared.runtime.observability import instrument_handler, logger, metrics
@@ -59,13 +66,31 @@ def migrate(engine: Engine, deadline: float, script_location: Path = MIGRATIONS_
             lock.commit()
 
 
-def _app_role_credentials() -> tuple[str, str] | None:
-    """(username, password) from the secret named by APP_DB_SECRET_ARN, when one is set."""
-    arn = os.environ.get("APP_DB_SECRET_ARN")
-    if not arn:
-        return None
-    secret = get_secret(arn, transform="json", max_age=0)
-    return secret["username"], secret["password"]
+def _limit(name: str, default: int) -> int:
+    value = int(os.environ.get(name) or default)
+    if not 1 <= value <= 5000:
+        raise ValueError(f"{name} must be between 1 and 5000, got {value}")
+    return value
+
+
+def _job_roles() -> list[Role]:
+    """The roles this stage's environment names: the API's and the authorizer's from their
+    secrets (RDS Proxy logs in with those passwords), the import's by name (IAM only)."""
+    timeout_ms = get_settings().db_statement_timeout_ms
+    roles = []
+    for secret_variable, grants, limit_variable, default_limit in (
+        ("APP_DB_SECRET_ARN", API_GRANTS, "DB_API_CONNECTION_LIMIT", 400),
+        ("AUTHORIZER_DB_SECRET_ARN", AUTHORIZER_GRANTS, "DB_AUTHORIZER_CONNECTION_LIMIT", 100),
+    ):
+        if arn := os.environ.get(secret_variable):
+            secret = get_secret(arn, transform="json", max_age=0)
+            limit = _limit(limit_variable, default_limit)
+            roles.append(Role(secret["username"], grants, timeout_ms, limit, secret["password"]))
+    if import_user := os.environ.get("IMPORT_DB_USER"):
+        batches = _limit("IMPORT_MAX_CONCURRENCY", 8)
+        limit = batches + IMPORT_CONNECTIONS_BESIDE_BATCHES
+        roles.append(Role(import_user, IMPORT_GRANTS, IMPORT_STATEMENT_TIMEOUT_MS, limit))
+    return roles
 
 
 def handle(
@@ -86,13 +111,9 @@ def handle(
             engine = engine_factory()
             try:
                 outcome = migrate(engine, time.monotonic() + budget_s - 5, script_location)
-                if (credentials := _app_role_credentials()) is not None:
-                    timeout_ms = get_settings().db_statement_timeout_ms
-                    ensure_app_role(engine, *credentials, timeout_ms)
-                    outcome += f"; role {credentials[0]} in step with its secret"
-                if import_user := os.environ.get("IMPORT_DB_USER"):
-                    ensure_import_role(engine, import_user)
-                    outcome += f"; import role {import_user} granted the catalog"
+                for role in _job_roles():
+                    ensure_role(engine, role)
+                    outcome += f"; role {role.name} granted its job's tables"
             finally:
                 engine.dispose()
             logger.info("Migrations done", extra={"outcome": outcome})

@@ -91,7 +91,7 @@ def settings_connection(settings: Settings) -> psycopg.Connection[Any]:
 def _connect_args(settings: Settings, in_aws: bool) -> dict[str, object]:
     """The driver's connect arguments. The statement timeout is never a `SET` (that would pin
     RDS Proxy sessions): in AWS it is the app role's own setting, applied by the server at login
-    (`functions/migrate/app_role.py`); with a plain URL (local, tests) it is a startup option."""
+    (`functions/migrate/roles.py`); with a plain URL (local, tests) it is a startup option."""
     args: dict[str, object] = {
         "connect_timeout": settings.db_socket_timeout_s,
         "prepare_threshold": None,

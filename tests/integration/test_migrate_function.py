@@ -20,7 +20,7 @@ from moto import mock_aws
 from sqlalchemy import Connection, Engine, create_engine, text
 
 from functions.migrate.handler import LOCK_KEY, SAFETY_MARGIN_S, handle
-from functions.migrate.import_role import IMPORT_STATEMENT_TIMEOUT_MS
+from functions.migrate.roles import IMPORT_STATEMENT_TIMEOUT_MS
 from functions.migrate.runner import MIGRATIONS_DIR, head_revision
 from infra.local.events import LambdaContext
 from shared.db.engine import build_engine
@@ -246,7 +246,7 @@ def test_app_role_follows_its_secret_with_data_access_only(
         handle(event(sink), context(), engine_factory=factory(scratch_url))
         handle(event(sink, "Update"), context(), engine_factory=factory(scratch_url))
     assert [b["Status"] for b in sink.bodies] == ["SUCCESS", "SUCCESS"]
-    assert role in sink.bodies[0]["Reason"]
+    assert f"role {role} granted" in sink.bodies[0]["Reason"]
     with scratch_engine.connect() as conn:
 
         def can(check: str) -> bool:
@@ -256,6 +256,9 @@ def test_app_role_follows_its_secret_with_data_access_only(
         assert can("has_table_privilege(:r, 'products', 'SELECT, UPDATE, DELETE')")
         assert not can("has_schema_privilege(:r, 'public', 'CREATE')")
         assert not can("has_table_privilege(:r, 'products', 'TRUNCATE')")
+        assert can("has_table_privilege(:r, 'catalog_products', 'SELECT')")
+        assert not can("has_table_privilege(:r, 'catalog_products', 'INSERT')")
+        assert not can("has_table_privilege(:r, 'alembic_version', 'SELECT')")
         assert can(
             "(SELECT rolcanlogin AND rolpassword IS NOT NULL FROM pg_authid WHERE rolname = :r)"
         )
@@ -276,7 +279,7 @@ def test_import_role_may_fill_the_catalog_and_nothing_else(
     handle(event(sink), context(), engine_factory=factory(scratch_url))
     handle(event(sink, "Update"), context(), engine_factory=factory(scratch_url))
     assert [b["Status"] for b in sink.bodies] == ["SUCCESS", "SUCCESS"]
-    assert f"import role {role}" in sink.bodies[0]["Reason"]
+    assert f"role {role} granted" in sink.bodies[0]["Reason"]
     with scratch_engine.connect() as conn:
 
         def can(check: str) -> bool:
@@ -289,6 +292,8 @@ def test_import_role_may_fill_the_catalog_and_nothing_else(
             assert not can(f"has_table_privilege(:r, '{table}', 'SELECT')"), table
         assert not can("has_schema_privilege(:r, 'public', 'CREATE')")
         assert can("(SELECT rolcanlogin AND rolpassword IS NULL FROM pg_authid WHERE rolname = :r)")
+        # The batches the state machine runs at once (default 8), and prepare/merge/finish.
+        assert can("(SELECT rolconnlimit = 10 FROM pg_roles WHERE rolname = :r)")
         settings = role_settings(conn, role)
         assert settings == [f"statement_timeout={IMPORT_STATEMENT_TIMEOUT_MS}"]
         drop_role(conn, role)
