@@ -177,7 +177,8 @@ def deploy_database(state: dict[str, Any]) -> None:
         str(SAM), "deploy", "--template-file", "infra/rehearsal/database.yaml",
         "--stack-name", f"countonme-{STAGE}-database", "--parameter-overrides", f"Stage={STAGE}",
         f"DatabaseHost={postgres.HOST}",
-        "MasterPassword=rehearsal", "AppPassword=rehearsal", "--no-fail-on-empty-changeset",
+        "MasterPassword=rehearsal", "AppPassword=rehearsal", "DeviceRefKey=rehearsal-key",
+        "--no-fail-on-empty-changeset",
     ], aws_env(state["port"]))  # fmt: skip
 
 

@@ -301,7 +301,9 @@ def test_after_the_sam_transform_each_function_has_one_group_and_both_subnets() 
         subnets = [yaml.dump(subnet) for subnet in network["SubnetIds"]]
         assert len(subnets) == len(set(subnets)) == 2, name
         [group] = network["SecurityGroupIds"]
-        expected = (
-            "ImportSecurityGroup" if name == "CatalogImportFunction" else "LambdaSecurityGroup"
-        )
+        own = {
+            "CatalogImportFunction": "ImportSecurityGroup",
+            "MigrateFunction": "MigrateSecurityGroup",
+        }
+        expected = own.get(name, "LambdaSecurityGroup")
         assert group == {"Fn::ImportValue": {"Fn::Sub": f"${{NetworkStackName}}-{expected}"}}, name

@@ -43,5 +43,6 @@ def test_rds_proxy_reaches_the_secrets_manager_endpoint() -> None:
         for rule in rules
         if rule["GroupId"] == group and (rule["FromPort"], rule["ToPort"]) == (443, 443)
     }
-    assert {"ProxySecurityGroup", "LambdaSecurityGroup"} <= admitted
+    # The proxy and the migrate function read secrets; the API functions read none.
+    assert admitted == {"ProxySecurityGroup", "MigrateSecurityGroup"}
     assert "SecurityGroupEgress" not in network["ProxySecurityGroup"]["Properties"]
