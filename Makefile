@@ -160,7 +160,8 @@ build: $(STAMP) $(SAM_STAMP)
 	$(BIN)/python -m infra.build.check_artifacts
 
 STAGE ?= dev
-MIGRATIONS_HASH = $(shell find migrations -name '*.py' -not -path '*/__pycache__/*' | sort | xargs cat | sha256sum | cut -c1-16)
+# The schema and the job roles' grants: a change of either runs the migrate function again.
+MIGRATIONS_HASH = $(shell { find migrations -name '*.py' -not -path '*/__pycache__/*' | sort; echo functions/migrate/roles.py; } | xargs cat | sha256sum | cut -c1-16)
 
 # Tail one function's logs in a deployed stage: make logs STAGE=prod FUNCTION=EntriesFunction
 logs: $(SAM_STAMP)

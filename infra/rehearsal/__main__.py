@@ -204,6 +204,14 @@ def deploy_application(state: dict[str, Any]) -> None:
     newest = sorted(p.name for p in (REPO_ROOT / "migrations" / "versions").glob("0*.py"))[-1]
     if not newest.startswith(revision.split("_")[0]):
         raise StepFailed(f"the migration resource left revision {revision!r}, newest is {newest}")
+    # The migrate function made each job's role from the stack's secrets and parameters; the
+    # smoke test then runs as them (the authorizer's and the API's).
+    roles = psql(state, (
+        "SELECT string_agg(rolname || ':' || rolconnlimit, ' ' ORDER BY rolname) FROM pg_roles"
+        " WHERE rolname IN ('countonme_app', 'countonme_authorizer', 'countonme_import')"
+    ))  # fmt: skip
+    if roles != "countonme_app:400 countonme_authorizer:100 countonme_import:10":
+        raise StepFailed(f"the job roles are {roles!r}")
 
 
 def psql(state: dict[str, Any], query: str) -> str:

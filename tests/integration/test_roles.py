@@ -194,3 +194,20 @@ def test_registration_and_rekeying_work_as_the_api_role(
     """Creation, then a re-keying (the per-device throttle and the row lock)."""
     device_id, _ = register(client)
     assert register(client, device_id)[0] == device_id
+
+
+def test_a_role_at_its_connection_limit_is_a_503_not_a_500(
+    device: Device, database_url: str, as_api_role: str
+) -> None:
+    """The role's CONNECTION LIMIT (5 here) is the server's to enforce: one more login is
+    refused with SQLSTATE 53300, which the functions answer 503 with Retry-After."""
+    held = [psycopg.connect(_url_as(database_url, as_api_role)) for _ in range(5)]
+    try:
+        get_engine().dispose()
+        response = device.get("/v1/products")
+    finally:
+        for conn in held:
+            conn.close()
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"]
+    assert device.get("/v1/products").status_code == 200
