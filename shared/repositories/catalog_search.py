@@ -11,7 +11,8 @@ folded (lower case, no accents) by the database's `catalog_fold`, as the stored 
 3. substring of name or brand (trigram index), from 3 characters, when tier 2 did not fill a page;
 4. when fewer than a page matched so far, typo-tolerant: each word replaced by the closest word of
    the catalog's vocabulary (`catalog_search_words`, trigram similarity), whose best-ranked
-   products are read by primary key and must hold every corrected word.
+   products are read by primary key and must hold every corrected word. A word with no close
+   vocabulary word makes the tier match nothing: every tier matches every word of the query.
 
 Inside a tier: most scanned first (Open Food Facts' unique scans), then the shorter name; a product
 keeps its best tier. The exact and generic tiers are small and sorted whole.
@@ -132,7 +133,10 @@ WITH completions AS (
     WHERE (SELECT count(DISTINCT id) FROM found) < :window
 ), typo AS (
     SELECT id, 4 AS tier FROM catalog_products
-    WHERE id IN (SELECT unnest(best) FROM corrections)
+    -- Every word of the query, corrected: a word the vocabulary has nothing close to matches
+    -- nothing, so the query matches nothing here (it is never dropped).
+    WHERE (SELECT count(*) FROM corrections) = cardinality(CAST(:words AS text[]))
+      AND id IN (SELECT unnest(best) FROM corrections)
       AND search_document @@ (
           SELECT to_tsquery('simple', string_agg(word, ' & ')) FROM corrections
       )

@@ -105,3 +105,20 @@ def test_walking_the_rank_index_or_reading_every_match_gives_one_answer(
     read = results()
     assert walked == read
     assert sum(len(ids) for ids in walked.values()) > 100
+
+
+@pytest.mark.usefixtures("real_catalog")
+@pytest.mark.parametrize("query", ["zqx7 ban", "zqx7 banana", "banana zqx7", "qqqq brocoli"])
+def test_a_word_that_matches_nothing_is_never_dropped(device: Device, query: str) -> None:
+    """Every word of a query must match (as a word, as the last word's prefix, or through a
+    correction): a word nothing is close to makes the catalog part empty, in every tier. The
+    app's acceptance scenario for multi-word queries: only the device's own "zqx7 banana"."""
+    mine = device.product("zqx7 banana")
+    found = device.get("/v1/products/search", params={"q": query}).json()
+    expected = [mine["id"]] if query.startswith("zqx7 ban") else []
+    assert [item["id"] for item in found] == expected
+    listing = device.get("/v1/catalog/products", params={"search": query})
+    assert listing.status_code == 200 and listing.json() == []
+    # The real word alone does match the catalog: the unmatched word is what empties it.
+    [real] = [word for word in query.split() if word not in ("zqx7", "qqqq")]
+    assert device.get("/v1/catalog/products", params={"search": real}).json()
