@@ -21,8 +21,9 @@ from shared.schemas.products import (
     SearchItem,
 )
 from shared.services import catalog, portions, product_search, products
+from shared.services.catalog import MAX_SEARCH_OFFSET
 from shared.web.dependencies import Caller
-from shared.web.params import Offset, QueryInt
+from shared.web.params import MAX_OFFSET, Offset, QueryInt
 from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
@@ -127,7 +128,15 @@ async def list_catalog(
     caller: Caller,
     search: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[QueryInt, Query(ge=1, le=200)] = 50,
-    offset: Offset = 0,
+    offset: Annotated[
+        QueryInt,
+        Query(
+            ge=0,
+            le=MAX_OFFSET,
+            description=f"0..{MAX_OFFSET}; with `search` at most {MAX_SEARCH_OFFSET} (each"
+            " relevance tier gathers `limit + offset` rows), beyond which it is a 422",
+        ),
+    ] = 0,
 ):
     """The catalog by name, or with `search` in the order of `/v1/products/search`'s catalog
     part. The catalog has no owner; the device dependency still refuses unauthenticated calls."""

@@ -58,6 +58,10 @@ CANDIDATES_PER_RESULT = 2
 # many products holding the query's rarest word on: below that, reading every match is cheaper.
 RANK_WALK = 30000
 WALK_FROM_PRODUCTS = 2000
+# Every tier gathers `window` rows (a page's limit plus its offset), so a search's pages are
+# bounded: the deepest one may start at this offset, and the window is at most this plus the
+# largest limit (200) = 1000 rows per tier.
+MAX_SEARCH_OFFSET = 800
 _TIERS_SQL = """
 WITH completions AS (
     SELECT word, products FROM catalog_search_words

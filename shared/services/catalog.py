@@ -7,9 +7,10 @@ import uuid
 from sqlalchemy.orm import Session
 
 from shared.domain.barcodes import InvalidBarcodeError, lookup_candidates
-from shared.domain.errors import NotFoundError
+from shared.domain.errors import InvalidValueError, NotFoundError
 from shared.models import CatalogPortion, CatalogProduct
 from shared.repositories import catalog
+from shared.repositories.catalog_search import MAX_SEARCH_OFFSET
 from shared.schemas.catalog import CatalogPortionOut, CatalogProductDetail, CatalogProductOut
 
 _NOT_FOUND = "Catalog product not found"
@@ -46,6 +47,10 @@ def _detail(found: tuple[CatalogProduct, list[CatalogPortion]] | None) -> Catalo
 def list_products(
     session: Session, search_text: str | None, limit: int, offset: int
 ) -> list[CatalogProductOut]:
+    """A page of the catalog; a search's pages end at `MAX_SEARCH_OFFSET` (each tier gathers
+    `limit + offset` rows, so a deeper page would make the database gather without bound)."""
+    if search_text is not None and offset > MAX_SEARCH_OFFSET:
+        raise InvalidValueError("offset", f"with search, offset is at most {MAX_SEARCH_OFFSET}")
     rows = catalog.list_with_default(session, search_text, limit, offset)
     return [_item(product, default) for product, default in rows]
 

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from shared.repositories import catalog_search
+from shared.repositories.catalog_search import MAX_SEARCH_OFFSET
 from tests.support.api import Device, count_statements, queries_after_freshness
 from tests.support.catalog import load_catalog
 
@@ -182,3 +184,30 @@ def test_catalog_list_validates_paging(device: Device, params: dict) -> None:
 
 def test_catalog_needs_a_token(client) -> None:
     assert client.get("/v1/catalog/products").status_code == 401
+
+
+@pytest.mark.usefixtures("catalog")
+def test_search_pages_are_bounded(device: Device, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each relevance tier gathers `limit + offset` rows: a search page may start at most at
+    MAX_SEARCH_OFFSET (a 422 beyond), so the deepest page's tiers gather at most 1000 rows."""
+    windows: list[int] = []
+    matches = catalog_search.matches
+
+    def recorded(query: str, window: int):
+        windows.append(window)
+        return matches(query, window)
+
+    monkeypatch.setattr(catalog_search, "matches", recorded)
+    deepest = {"search": "apple", "limit": 200, "offset": MAX_SEARCH_OFFSET}
+    assert device.get("/v1/catalog/products", params=deepest).status_code == 200
+    assert windows == [MAX_SEARCH_OFFSET + 200] and windows[0] <= 1000
+    beyond = device.get("/v1/catalog/products", params={**deepest, "offset": MAX_SEARCH_OFFSET + 1})
+    assert beyond.status_code == 422
+    assert beyond.json()["detail"][0]["loc"] == ["query", "offset"]
+    # Listing by name pages by the index, at any depth.
+    listing = {"limit": 200, "offset": MAX_SEARCH_OFFSET + 1}
+    assert device.get("/v1/catalog/products", params=listing).status_code == 200
+    described = device.get("/openapi.json").json()
+    parameters = described["paths"]["/v1/catalog/products"]["get"]["parameters"]
+    [offset] = [p for p in parameters if p["name"] == "offset"]
+    assert f"at most {MAX_SEARCH_OFFSET}" in offset["description"]
