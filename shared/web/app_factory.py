@@ -23,6 +23,7 @@ from shared.web.error_handlers import install_error_handlers
 from shared.web.input_guard import InputGuard
 from shared.web.no_store import NoStore
 from shared.web.openapi_statuses import document_error_statuses
+from shared.web.stale_token_first import StaleTokenFirst
 
 API_VERSION = "1.0.0"
 
@@ -36,7 +37,8 @@ def create_app(*routers: APIRouter, title: str) -> FastAPI:
     app.state.priming_path = _priming_path(routers)
     install_error_handlers(app)
     app.add_middleware(InputGuard)
-    app.add_middleware(NoStore)  # outermost: the guard's own refusals get it too
+    app.add_middleware(StaleTokenFirst)  # around the guard: a dead token outranks its refusals
+    app.add_middleware(NoStore)  # outermost: every answer gets it
     return app
 
 

@@ -26,18 +26,26 @@ async def source_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
-async def current_caller(request: Request) -> AuthorizedDevice:
-    """The device and token generation the authorizer vouched for (re-checked against the
-    database by the request's first statement). Without that context (a misrouted or direct
-    invocation, or a decision cached before generations existed) the request is refused with
-    401, as defence in depth: the app registers again once."""
-    context = (lambda_event(request).get("requestContext") or {}).get("authorizer") or {}
+def authorized_device(event: dict[str, Any]) -> AuthorizedDevice | None:
+    """The device and token generation the authorizer put into the event, if it did."""
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
     try:
         return AuthorizedDevice(
             uuid.UUID(str(context["device_id"])), int(str(context["token_generation"]))
         )
     except (KeyError, ValueError):
-        raise InvalidTokenError() from None
+        return None
+
+
+async def current_caller(request: Request) -> AuthorizedDevice:
+    """The device and token generation the authorizer vouched for (re-checked against the
+    database by the request's first statement). Without that context (a misrouted or direct
+    invocation, or a decision cached before generations existed) the request is refused with
+    401, as defence in depth: the app registers again once."""
+    caller = authorized_device(lambda_event(request))
+    if caller is None:
+        raise InvalidTokenError()
+    return caller
 
 
 async def presented_token(

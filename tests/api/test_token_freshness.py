@@ -4,6 +4,7 @@ between two invocations is replaced without the client noticing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -202,3 +203,53 @@ def test_a_write_whose_connection_dies_after_checkout_is_retried_once(
     assert len([s for s in statements if is_freshness_check(s)]) == 1
     products = client.get("/v1/products", headers=bearer(token)).json()
     assert [p["name"] for p in products] == ["Rice"]
+
+
+def _authorized_operations(client: TestClient) -> list[tuple[str, str]]:
+    """Every (method, path) of the merged OpenAPI document that the authorizer guards."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if "401" in operation["responses"]
+    ]
+
+
+def _wrong_requests(method: str, path: str) -> list[tuple[str, str, bytes | None]]:
+    """The same operation made wrong three ways: an id that is not one, a query the input
+    guard refuses (NUL), and a body that is not JSON."""
+    with_ids = re.sub(r"\{[^}]+\}", "not-an-id", path)
+    filled = re.sub(r"\{[^}]+\}", "00000000-0000-4000-8000-000000000000", path)
+    wrong = [(method, f"{filled}?limit=%00", None), (method, filled, b"{not json")]
+    if with_ids != path:
+        wrong.append((method, with_ids, None))
+    return wrong
+
+
+def test_a_dead_token_is_refused_whatever_else_is_wrong_with_the_request(
+    cached_client: tuple[TestClient, ApiGateway],
+) -> None:
+    """Before any other refusal (404, 405, 409, 413, 422), a replaced token is 401 and a revoked
+    one 403, on every operation of the document: the request's refusal never tells a dead
+    token's holder anything, and the app re-registers."""
+    client, _ = cached_client
+    device_id, replaced = register(client)
+    _warm_the_cache(client, replaced)
+    _, current = register(client, device_id)
+    _, revoked = register(client)
+    _warm_the_cache(client, revoked)
+    assert client.delete("/v1/devices/me", headers=bearer(revoked)).status_code == 204
+    operations = _authorized_operations(client)
+    assert len(operations) >= 30
+    wrong_answers = []
+    for method, path in operations:
+        for wrong_method, url, body in _wrong_requests(method, path):
+            for token, expected in ((replaced, (401, INVALID)), (revoked, (403, REVOKED))):
+                response = client.request(wrong_method, url, content=body, headers=bearer(token))
+                if (response.status_code, response.json()) != expected:
+                    wrong_answers.append((wrong_method, url, response.status_code))
+            # The current token gets the request's own refusal.
+            response = client.request(wrong_method, url, content=body, headers=bearer(current))
+            assert 400 <= response.status_code < 500 and response.status_code not in (401, 403)
+    assert wrong_answers == []
