@@ -12,13 +12,33 @@ Revises: 0004
 Create Date: 2026-12-05
 """
 
+import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from shared.domain.barcodes import normalized_or_none
+# The barcode normal form as it was when this revision was written (frozen here: a later change
+# of `shared.domain.barcodes` must not change what this revision does).
+_SEPARATORS = re.compile(r"[\s-]+")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def normalized_or_none(text: object) -> str | None:
+    """Digits only (spaces and dashes removed), leading zeros stripped, padded to 13 digits, an
+    EAN-8 in a 13-digit form cut back to 8; None for anything that is not a barcode."""
+    if not isinstance(text, str):
+        return None
+    digits = _SEPARATORS.sub("", text)
+    if not _DIGITS.fullmatch(digits) or len(digits) > 64:
+        return None
+    significant = digits.lstrip("0")
+    if not significant:
+        return None
+    code = significant.zfill(13)
+    return code[5:] if len(code) == 13 and code.startswith("00000") else code
+
 
 revision: str = "0005"
 down_revision: str | None = "0004"

@@ -29,7 +29,15 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from shared.repositories.catalog_import import REBUILD_SEARCH_WORDS
+# The vocabulary's rebuild as it was when this revision was written (frozen here).
+REBUILD_SEARCH_WORDS = """
+DELETE FROM catalog_search_words;
+INSERT INTO catalog_search_words (word, products, best)
+SELECT w.word, count(*),
+       (array_agg(p.id ORDER BY p.popularity DESC, length(p.search_name), p.id))[1:60]
+FROM catalog_products p, unnest(tsvector_to_array(p.search_document)) AS w(word)
+GROUP BY w.word
+"""
 
 revision: str = "0006"
 down_revision: str | None = "0005"

@@ -33,6 +33,9 @@ def served(gateway: ApiGateway, clean_db: None, engine: Engine, tmp_path: Path) 
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not server.started:
+        server.should_exit = True
+        pytest.fail("the local server did not start within 10 s")
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
