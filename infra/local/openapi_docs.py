@@ -1,9 +1,13 @@
 """One OpenAPI document for the whole API, merged from each function's FastAPI app, with the links
-between operations (`infra/local/openapi_links.py`)."""
+between operations (`infra/local/openapi_links.py`). `make openapi` writes it to
+`docs/openapi.json`, the API's field-by-field specification in the repository (a test keeps the
+file equal to what the code documents)."""
 
 from __future__ import annotations
 
 import importlib
+import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.openapi.utils import get_openapi
@@ -47,3 +51,22 @@ def merged_openapi(gateway: ApiGateway) -> dict[str, Any]:
     }
     add_links(document)
     return document
+
+
+DOCUMENT_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+
+
+def rendered(gateway: ApiGateway) -> str:
+    """The document as `docs/openapi.json` holds it."""
+    return json.dumps(merged_openapi(gateway), indent=1, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # make openapi
+    from infra.local.template import api_config
+
+    api = ApiGateway(api_config())
+    try:
+        DOCUMENT_PATH.write_text(rendered(api), encoding="utf-8")
+    finally:
+        api.close()
+    print(f"wrote {DOCUMENT_PATH.relative_to(Path.cwd())}")
