@@ -11,6 +11,7 @@ from bench import (
     bench_cold_start,
     bench_driver,
     bench_entries,
+    bench_route_style,
     bench_routes,
     bench_sync,
 )
@@ -22,6 +23,7 @@ BENCHMARKS = (
     bench_authorizer,
     bench_cold_start,
     bench_sync,
+    bench_route_style,
     bench_entries,  # last: it fills food_entries to a million rows
 )
 

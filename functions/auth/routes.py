@@ -1,4 +1,8 @@
-"""Routes of the auth function: health, registration, the device's own record."""
+"""Routes of the auth function: health, registration, the device's own record.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 

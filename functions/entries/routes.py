@@ -1,4 +1,8 @@
-"""HTTP routes of the entries function: the food diary, day and range stats, data reset."""
+"""HTTP routes of the entries function: the food diary, day and range stats, data reset.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """HTTP routes of the goals function: the calculator, calculated and manual goals, the current
-goal, and one goal by id."""
+goal, and one goal by id.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""HTTP routes of the products function: products, portions, search, name check, catalog."""
+"""HTTP routes of the products function: products, portions, search, name check, catalog.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""HTTP routes of the sync function: the incremental feed and the whole-device export."""
+"""HTTP routes of the sync function: the incremental feed and the whole-device export.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""HTTP routes of the weights function: the body-weight log and the weight chart."""
+"""HTTP routes of the weights function: the body-weight log and the weight chart.
+
+The routes are `async def` and call the database synchronously, on purpose:
+`shared/web/app_factory.py` says why (measured).
+"""
 
 from __future__ import annotations
 
