@@ -32,9 +32,9 @@ from bench.network import RTT_MS, delayed_url
 from infra.catalog import synthetic
 from infra.local.database import LOCAL_DIR
 from shared.catalog.importer import map_batch, mapper_for, run_import
-from shared.catalog.mapping import CatalogRecord
 from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
+from shared.domain.catalog_mapping import CatalogRecord
 from shared.domain.errors import NotFoundError
 from shared.services import catalog as catalog_service
 

@@ -28,9 +28,9 @@ import orjson
 import psycopg
 
 from shared.catalog.importer import map_batch, mapper_for
-from shared.catalog.mapping import SOURCE_OFF, SOURCE_USDA
 from shared.catalog.readers import SourceRecord
 from shared.db.engine import settings_connection
+from shared.domain.catalog_mapping import SOURCE_OFF, SOURCE_USDA
 from shared.repositories import catalog_import, catalog_runs
 from shared.runtime.observability import instrument_handler, logger, metrics
 from shared.runtime.settings import get_settings

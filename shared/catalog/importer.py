@@ -18,8 +18,8 @@ from typing import IO, Any
 import orjson
 import psycopg
 
-from shared.catalog.mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
 from shared.catalog.readers import RecordStream, SourceRecord
+from shared.domain.catalog_mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
 from shared.repositories import catalog_import
 
 BATCH_SIZE = 5_000

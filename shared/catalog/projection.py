@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.catalog.mapping import FDC_NUTRIENTS_READ, OFF_NUTRIMENTS_READ, SOURCE_USDA
+from shared.domain.catalog_mapping import FDC_NUTRIENTS_READ, OFF_NUTRIMENTS_READ, SOURCE_USDA
 
 _OFF_KEYS = (
     "code",

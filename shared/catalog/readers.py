@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import orjson
 
-from shared.catalog.mapping import OFF_NUTRIMENTS_READ, SOURCE_OFF, SOURCE_USDA
+from shared.domain.catalog_mapping import OFF_NUTRIMENTS_READ, SOURCE_OFF, SOURCE_USDA
 
 FORMATS = ("off-jsonl", "off-csv", "off-parquet", "fdc-json", "fdc-csv")
 FDC_JSON_KEYS = ("SRLegacyFoods", "FoundationFoods", "SurveyFoods", "BrandedFoods")

@@ -1,2 +1,3 @@
 """Pure rules of the domain (units, nutrition and goal maths, vocabularies, sync cursors, barcodes,
-errors): no database, no web framework, and no import of anything of ours outside this package."""
+the catalog dumps' mapping and quality gates, errors): no database, no web framework, and no
+import of anything of ours outside this package."""

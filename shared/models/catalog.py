@@ -105,7 +105,7 @@ class CatalogProduct(Base):
     )
     # Open Food Facts' unique scans (0 where unknown): search ranks popular products first.
     popularity: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
-    # Digest of the imported record (`shared.catalog.mapping`): unchanged products are skipped.
+    # Digest of the imported record (`shared.domain.catalog_mapping`): unchanged ones are skipped.
     content_hash: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = timestamp()
     updated_at: Mapped[datetime] = timestamp()

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from shared.catalog.mapping import CatalogRecord
+from shared.domain.catalog_mapping import CatalogRecord
 
 _COLUMNS = (
     "run_id, source, source_id, name, display_name, brand, barcode, category, popularity,"

@@ -21,7 +21,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from shared.catalog.mapping import CatalogRecord
+from shared.domain.catalog_mapping import CatalogRecord
 from shared.repositories import catalog_import
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.catalog.mapping import CatalogRecord, Rejection, map_fdc, map_off
+from shared.domain.catalog_mapping import CatalogRecord, Rejection, map_fdc, map_off
 from tests.support.catalog_data import fdc_api_food, foundation_foods, off_product, off_products
 
 BOVETTI = "0000101209159"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from shared.catalog.importer import map_batch
-from shared.catalog.mapping import map_fdc, map_off
 from shared.catalog.readers import CatalogFileError, detect_format, open_records
+from shared.domain.catalog_mapping import map_fdc, map_off
 from tests.support.catalog_data import (
     FDC_FOUNDATION,
     FDC_NUTRIENTS,
