@@ -6,8 +6,9 @@ path no route has, a service that refuses before it queries. Such a request woul
 holder of a dead token something about the request (and the app would not re-register). So any
 4xx answer other than 401/403/429 to a request that carries the authorizer's caller is held back
 until the freshness check alone has run (`require_fresh`, one round trip, on refusals only); a
-dead token's 401/403 then replaces it. The check has no other effect: nothing of the request ran
-on the database, and the refusal itself did no work.
+dead token's 401/403 then replaces it. A refusal that came after the request's own check (a 404
+of a read, a 409 of a write) pays that round trip again and keeps its answer; the check reads
+and writes nothing.
 """
 
 from __future__ import annotations
