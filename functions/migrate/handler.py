@@ -32,7 +32,7 @@ from functions.migrate.roles import (
 from functions.migrate.runner import MIGRATIONS_DIR, MigrationFailed, upgrade_stepwise
 from shared.db.engine import build_engine
 from shared.runtime.observability import instrument_handler, logger, metrics
-from shared.runtime.settings import get_settings
+from shared.runtime.settings import get_settings, int_env
 
 PHYSICAL_ID = "countonme-db-migrations"
 # pg_advisory_lock key shared by every migrate invocation ("CountOnM" as a 64-bit integer).
@@ -66,13 +66,6 @@ def migrate(engine: Engine, deadline: float, script_location: Path = MIGRATIONS_
             lock.commit()
 
 
-def _limit(name: str, default: int) -> int:
-    value = int(os.environ.get(name) or default)
-    if not 1 <= value <= 5000:
-        raise ValueError(f"{name} must be between 1 and 5000, got {value}")
-    return value
-
-
 def _job_roles() -> list[Role]:
     """The roles this stage's environment names: the API's and the authorizer's from their
     secrets (RDS Proxy logs in with those passwords), the import's by name (IAM only)."""
@@ -84,10 +77,10 @@ def _job_roles() -> list[Role]:
     ):
         if arn := os.environ.get(secret_variable):
             secret = get_secret(arn, transform="json", max_age=0)
-            limit = _limit(limit_variable, default_limit)
+            limit = int_env(os.environ, limit_variable, default_limit, 1, 5000)
             roles.append(Role(secret["username"], grants, timeout_ms, limit, secret["password"]))
     if import_user := os.environ.get("IMPORT_DB_USER"):
-        batches = _limit("IMPORT_MAX_CONCURRENCY", 8)
+        batches = int_env(os.environ, "IMPORT_MAX_CONCURRENCY", 8, 1, 5000)
         limit = batches + IMPORT_CONNECTIONS_BESIDE_BATCHES
         roles.append(Role(import_user, IMPORT_GRANTS, IMPORT_STATEMENT_TIMEOUT_MS, limit))
     return roles

@@ -27,7 +27,7 @@ from shared.schemas.products import (
 from shared.services import catalog, portions, product_search, products
 from shared.services.catalog import MAX_SEARCH_OFFSET
 from shared.web.dependencies import Caller
-from shared.web.params import MAX_OFFSET, Offset, QueryInt
+from shared.web.params import Offset, QueryInt, offset_query
 from shared.web.responses import created_or_found
 
 products_router = APIRouter(prefix="/v1", tags=["products"])
@@ -134,11 +134,9 @@ async def list_catalog(
     limit: Annotated[QueryInt, Query(ge=1, le=200)] = 50,
     offset: Annotated[
         QueryInt,
-        Query(
-            ge=0,
-            le=MAX_OFFSET,
-            description=f"0..{MAX_OFFSET}; with `search` at most {MAX_SEARCH_OFFSET} (each"
-            " relevance tier gathers `limit + offset` rows), beyond which it is a 422",
+        offset_query(
+            f"; with `search` at most {MAX_SEARCH_OFFSET} (each relevance tier gathers"
+            " `limit + offset` rows), beyond which it is a 422"
         ),
     ] = 0,
 ):

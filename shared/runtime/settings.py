@@ -7,6 +7,7 @@ light, and every field here is a simple scalar that a few lines can parse and va
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -28,7 +29,9 @@ class SettingsError(ValueError):
     """An environment variable holds a value the service cannot run with."""
 
 
-def _int_env(env: dict[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+def int_env(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
+    """The integer in `env[name]` (the default when unset or empty), within the bounds; a
+    SettingsError naming the variable otherwise."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -131,25 +134,25 @@ class Settings:
             db_host=env.get("DB_HOST", ""),
             db_endpoint=endpoint,  # type: ignore[arg-type]
             db_ca_bundle=env.get("DB_CA_BUNDLE", ""),
-            db_port=_int_env(env, "DB_PORT", 5432, 1, 65535),
+            db_port=int_env(env, "DB_PORT", 5432, 1, 65535),
             db_name=env.get("DB_NAME", ""),
             db_user=env.get("DB_USER", ""),
             db_secret_arn=env.get("DB_SECRET_ARN", ""),
-            db_secret_max_age_s=_int_env(env, "DB_SECRET_MAX_AGE_S", 300, 0, 86_400),
+            db_secret_max_age_s=int_env(env, "DB_SECRET_MAX_AGE_S", 300, 0, 86_400),
             aws_region=env.get("AWS_REGION", ""),
             stage=stage,
             service_name=env.get("POWERTOOLS_SERVICE_NAME", "countonme"),
             database_url=database_url,
-            db_pool_size=_int_env(env, "DB_POOL_SIZE", 1, 1, 500),
-            db_pool_recycle_s=_int_env(env, "DB_POOL_RECYCLE_S", 240, 10, 3600),
-            db_socket_timeout_s=_int_env(env, "DB_SOCKET_TIMEOUT_S", 10, 1, 60),
-            db_unavailable_retry_after_s=_int_env(env, "DB_UNAVAILABLE_RETRY_AFTER_S", 5, 1, 300),
-            db_statement_timeout_ms=_int_env(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 25_000),
-            bcrypt_rounds=_int_env(env, "BCRYPT_ROUNDS", 4, 4, 16),
-            register_rate_limit=_int_env(env, "REGISTER_RATE_LIMIT", 10, 1, 10_000),
-            register_rate_window_s=_int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
-            rekey_rate_limit=_int_env(env, "REKEY_RATE_LIMIT", 3, 1, 10_000),
-            rekey_rate_window_s=_int_env(env, "REKEY_RATE_WINDOW_S", 3600, 1, 86_400 * 7),
+            db_pool_size=int_env(env, "DB_POOL_SIZE", 1, 1, 500),
+            db_pool_recycle_s=int_env(env, "DB_POOL_RECYCLE_S", 240, 10, 3600),
+            db_socket_timeout_s=int_env(env, "DB_SOCKET_TIMEOUT_S", 10, 1, 60),
+            db_unavailable_retry_after_s=int_env(env, "DB_UNAVAILABLE_RETRY_AFTER_S", 5, 1, 300),
+            db_statement_timeout_ms=int_env(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 25_000),
+            bcrypt_rounds=int_env(env, "BCRYPT_ROUNDS", 4, 4, 16),
+            register_rate_limit=int_env(env, "REGISTER_RATE_LIMIT", 10, 1, 10_000),
+            register_rate_window_s=int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
+            rekey_rate_limit=int_env(env, "REKEY_RATE_LIMIT", 3, 1, 10_000),
+            rekey_rate_window_s=int_env(env, "REKEY_RATE_WINDOW_S", 3600, 1, 86_400 * 7),
             rekey_proof=rekey_proof,  # type: ignore[arg-type]
             device_ref_key=device_ref_key or LOCAL_DEVICE_REF_KEY,
         )

@@ -8,7 +8,7 @@ key or a log would then see in several spellings of one value.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BeforeValidator
@@ -27,4 +27,10 @@ QueryInt = Annotated[int, BeforeValidator(_plain_digits)]
 # OFFSET is sent to PostgreSQL as an `integer`; larger values would overflow it (a 500 before).
 MAX_OFFSET = 2_147_483_647
 
-Offset = Annotated[QueryInt, Query(ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}")]
+
+def offset_query(bound_note: str = "") -> Any:
+    """The `offset` parameter's declaration; `bound_note` adds a route's own, narrower bound."""
+    return Query(ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}{bound_note}")
+
+
+Offset = Annotated[QueryInt, offset_query()]
