@@ -31,11 +31,11 @@ from sqlalchemy.orm import Session
 from bench.network import RTT_MS, delayed_url
 from infra.catalog import synthetic
 from infra.local.database import LOCAL_DIR
-from shared.catalog.importer import map_batch, mapper_for, run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
 from shared.domain.catalog_mapping import CatalogRecord
 from shared.domain.errors import NotFoundError
+from shared.dump_import.importer import map_batch, mapper_for, run_import
+from shared.dump_import.readers import open_records
 from shared.services import catalog as catalog_service
 
 PRODUCTS = int(os.environ.get("CATALOG_BENCH_PRODUCTS", "3000000"))

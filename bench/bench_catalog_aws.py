@@ -23,9 +23,9 @@ from bench.bench_catalog import dump_file, empty_catalog
 from bench.harness import Timing, prepare_database
 from functions.catalog_import import handler
 from infra.catalog.aws_import import item_lines
-from shared.catalog.importer import run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
+from shared.dump_import.importer import run_import
+from shared.dump_import.readers import open_records
 
 PRODUCTS = int(os.environ.get("CATALOG_AWS_BENCH_PRODUCTS", "100000"))
 MAX_ITEMS, MAX_BYTES = 1000, 256 * 1024

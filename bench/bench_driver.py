@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from bench.harness import Timing, measure, seed_device, table
 from bench.network import RTT_MS, delayed_url, with_driver
-from infra.local.driver_counter import count_driver
+from tests.support.driver_counter import count_driver
 
 DRIVERS = ("pg8000", "psycopg")
 RUNS = 300

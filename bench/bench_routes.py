@@ -27,10 +27,10 @@ from bench.harness import Timing, authorizer_context, call_handler, seed_device,
 from bench.network import RTT_MS, added_rtt_ms, delayed_url
 from bench.stack_floor import Recording, floor_handler, recording
 from infra.local.database import REPO_ROOT
-from infra.local.driver_counter import count_driver
 from infra.local.events import LambdaContext, proxy_event
 from shared.runtime.settings import get_settings
 from shared.snapstart import drop_connections
+from tests.support.driver_counter import count_driver
 
 RUNS = 200
 DAY = date(2026, 6, 30)

@@ -33,8 +33,8 @@ from infra.catalog import synthetic
 from infra.local.database import LOCAL_DIR, embedded_database_url
 from infra.local.events import proxy_event
 from shared.db.engine import driver_url
-from shared.repositories import catalog_search
 from shared.repositories.common import contains_pattern, escape_like
+from shared.search import tiers
 
 DEVICE_PRODUCTS = int(os.environ.get("SEARCH_BENCH_DEVICE_PRODUCTS", "10000"))
 RUNS = int(os.environ.get("SEARCH_BENCH_RUNS", "20"))
@@ -205,7 +205,7 @@ def run(url: str) -> str:
 
 
 def explain(engine: Engine, q: str) -> str:
-    compiled = catalog_search.matches(q, LIMIT).element.compile(dialect=engine.dialect)
+    compiled = tiers.matches(q, LIMIT).element.compile(dialect=engine.dialect)
     with engine.connect() as conn:
         rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
         lines = [row[0] for row in rows]

@@ -24,9 +24,9 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, event
 
+from shared.auth.identity import AuthorizedDevice
 from shared.db import freshness
 from shared.db.engine import autocommit_connection, get_engine
-from shared.db.freshness import AuthorizedDevice
 from shared.db.pipeline import fetch_pipelined
 from shared.repositories import sync as sync_repository
 from shared.web.app_factory import create_app, create_lambda_handler

@@ -41,7 +41,7 @@ def after_restore() -> None:
     random.seed()
 
 
-def register(prime: Callable[[], None]) -> None:
+def register(prime: Callable[[], object]) -> None:
     """Register the hooks when running where SnapStart can call them."""
     try:
         from snapshot_restore_py import register_after_restore, register_before_snapshot

@@ -27,11 +27,11 @@ from typing import Any
 import orjson
 import psycopg
 
-from shared.catalog.importer import map_batch, mapper_for
-from shared.catalog.readers import SourceRecord
 from shared.db.engine import settings_connection
 from shared.domain.catalog_mapping import SOURCE_OFF, SOURCE_USDA
-from shared.repositories import catalog_import, catalog_runs
+from shared.dump_import.importer import map_batch, mapper_for
+from shared.dump_import.readers import SourceRecord
+from shared.repositories import catalog_runs, catalog_staging
 from shared.runtime.observability import instrument_handler, logger, metrics
 from shared.runtime.settings import get_settings
 
@@ -91,7 +91,7 @@ def prepare(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[
     full = event.get("full", False)
     if not isinstance(full, bool):
         raise InvalidImportEvent("full must be true or false")
-    catalog_import.clear_stale_runs(connection)
+    catalog_staging.clear_stale_runs(connection)
     run = catalog_runs.start_run(
         connection, uuid.uuid5(RUN_NAMESPACE, execution), source, key, full
     )

@@ -33,8 +33,8 @@ from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from shared.catalog.projection import projector_for
-from shared.catalog.readers import CatalogFileError, RecordStream, open_records
+from shared.dump_import.projection import projector_for
+from shared.dump_import.readers import CatalogFileError, RecordStream, open_records
 
 ITEMS_FORMAT = "countonme-catalog-items-v1"
 # Far below the 256 KiB a batch may carry: a record this large is sent as a malformed one.

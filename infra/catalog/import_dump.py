@@ -33,9 +33,9 @@ from sqlalchemy.pool import NullPool
 
 from functions.migrate.runner import current_revision, head_revision
 from infra.local.database import local_database_url
-from shared.catalog.importer import ImportReport, run_import
-from shared.catalog.readers import FORMATS, CatalogFileError, RecordStream, open_records
 from shared.db.engine import driver_connection, tool_engine
+from shared.dump_import.importer import ImportReport, run_import
+from shared.dump_import.readers import FORMATS, CatalogFileError, RecordStream, open_records
 from shared.runtime.settings import redact_url
 
 REJECTS_DIR = Path(".local/catalog-import")

@@ -32,7 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from shared.db.engine import tool_engine
 from shared.models import CatalogPortion, CatalogProduct
-from shared.repositories.catalog_import import rebuild_search_words
+from shared.repositories.catalog_staging import rebuild_search_words
 from shared.schemas.decimals import NonNegativeAmount, PositiveAmount
 from shared.schemas.fields import Unit
 

@@ -29,9 +29,9 @@ import httpx2
 from infra.catalog import synthetic
 from infra.local.database import LOCAL_DIR, recreated_database
 from infra.local.ports import serving
-from shared.catalog.importer import run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
+from shared.dump_import.importer import run_import
+from shared.dump_import.readers import open_records
 
 DATABASE = "countonme_fuzz"
 CHECKS = (

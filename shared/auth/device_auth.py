@@ -41,7 +41,7 @@ def verify_token(
     matched = secret_matches(parsed.secret, token_hash, rounds=bcrypt_rounds)
     # Only a caller who holds the secret learns that a device is revoked: to anyone else it is
     # as unknown as a device id never registered.
-    if not matched:
+    if not matched or row is None:  # no row has no hash, so never matched
         return Verification(Verdict.INVALID)
     if row.revoked:
         return Verification(Verdict.REVOKED, parsed.device_id)

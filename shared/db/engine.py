@@ -23,7 +23,7 @@ import select
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -193,6 +193,12 @@ def is_database_unavailable(exc: DBAPIError) -> bool:
     return code.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
+def psycopg_connection(connection: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under a checked-out SQLAlchemy one (every engine here is
+    psycopg's; SQLAlchemy types it as any DB-API connection)."""
+    return cast("psycopg.Connection[Any]", connection.connection.driver_connection)
+
+
 @contextmanager
 def as_database_errors(connection: Connection, statement: str) -> Iterator[None]:
     """For work done on psycopg directly: wrap and classify its errors as SQLAlchemy does for its
@@ -219,9 +225,8 @@ def use_autocommit(connection: Connection) -> None:
     restore the default on the way back to the pool with `SET SESSION CHARACTERISTICS` (a round
     trip, and a statement that pins RDS Proxy sessions). `_restore_transactions` switches it
     back when the connection returns to the pool."""
-    dbapi_connection = connection.connection.dbapi_connection
     with as_database_errors(connection, "autocommit"):  # a connection lost since checkout
-        dbapi_connection.autocommit = True
+        psycopg_connection(connection).autocommit = True
 
 
 def _restore_transactions(dbapi_connection: Any, record: Any) -> None:

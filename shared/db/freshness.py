@@ -14,17 +14,18 @@ Core SQL only: no ORM import.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
 from shared.db.pipeline import begin_with, deferred
 from shared.domain.errors import DeviceRevokedError, InvalidTokenError
+
+if TYPE_CHECKING:  # a type only: db/ never imports auth/ at run time (pyproject.toml)
+    from shared.auth.identity import AuthorizedDevice
 
 # A read's check rides along with the request's first query (`shared.db.pipeline.deferred`).
 _READ_CHECK = (
@@ -38,14 +39,6 @@ _WRITE_CHECK = (
     "UPDATE devices SET change_seq = change_seq + 1 WHERE id = %(device_id)s"
     " RETURNING revoked_at IS NOT NULL AS revoked, token_generation"
 )
-
-
-@dataclass(frozen=True)
-class AuthorizedDevice:
-    """Who the authorizer let in: the device and the token generation it verified."""
-
-    device_id: uuid.UUID
-    generation: int
 
 
 def _verify(caller: AuthorizedDevice, row: tuple[Any, ...] | None) -> None:

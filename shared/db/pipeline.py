@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from sqlalchemy import Connection, event
 
-from shared.db.engine import as_database_errors
+from shared.db.engine import as_database_errors, psycopg_connection
 
 Statement = tuple[str, Mapping[str, object]]
 _SETTLE = "countonme.settle_pipeline"
@@ -35,7 +35,7 @@ def begin_with(
     work as usual.
     """
     connection.begin()
-    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection = psycopg_connection(connection)
     with as_database_errors(connection, statement), dbapi_connection.cursor() as cursor:
         with dbapi_connection.pipeline():
             # psycopg's own BEGIN (outside autocommit) is synced on its own even in pipeline
@@ -45,13 +45,15 @@ def begin_with(
         return cursor.fetchone()
 
 
-def fetch_pipelined(connection: Connection, statements: Sequence[Statement]) -> list[list[dict]]:
+def fetch_pipelined(
+    connection: Connection, statements: Sequence[Statement]
+) -> list[list[dict[str, Any]]]:
     """Run read-only statements (`%(name)s` placeholders) in one wire round trip and return each
     one's rows as dicts, for rows that go straight into response models. psycopg's pipeline mode
     sends them all, then one Sync, then reads every result; they run in the one implicit
     transaction the Sync closes, so they also see one snapshot. A statement deferred on the
     connection (`deferred`) shares that round trip."""
-    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection = psycopg_connection(connection)
     with as_database_errors(connection, statements[0][0]), ExitStack() as cursors:
         opened = [
             cursors.enter_context(dbapi_connection.cursor(row_factory=dict_row)) for _ in statements
@@ -78,7 +80,7 @@ def deferred(
     listener syncs) or `fetch_pipelined` does (through `connection.info`). `on_row` may raise to
     refuse the request: the raise then comes out of that first statement's execution, and its
     rows are never used. If the block sends nothing, the Sync happens at its end."""
-    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection = psycopg_connection(connection)
     pipeline = ExitStack()
     cursor = dbapi_connection.cursor()
     with as_database_errors(connection, statement[0]):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
@@ -30,8 +30,10 @@ from shared.db.engine import (
     unavailable_as_503,
     use_autocommit,
 )
-from shared.db.freshness import AuthorizedDevice
 from shared.db.pipeline import Statement, begin_with
+
+if TYPE_CHECKING:  # a type only: db/ never imports auth/ at run time (pyproject.toml)
+    from shared.auth.identity import AuthorizedDevice
 
 
 def _checkout(engine: Engine | None = None) -> Connection:

@@ -24,13 +24,20 @@ rounding on labels). NUL characters are stripped from every text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from shared.domain.barcodes import normalized_or_none
+from shared.domain.catalog_widths import (
+    BARCODE_WIDTH,
+    BRAND_WIDTH,
+    CATEGORY_WIDTH,
+    NAME_WIDTH,
+    PORTION_LABEL_WIDTH,
+)
 
 KJ_PER_KCAL = Decimal("4.184")
 MAX_KCAL_PER_100 = Decimal(900)
@@ -132,7 +139,14 @@ def gate(values: Per100) -> Rejection | None:
     return None
 
 
-def _scaled(values: Per100, factor: Decimal) -> dict[str, Decimal | None]:
+class _Figures(TypedDict):
+    calories: Decimal
+    protein: Decimal | None
+    carbs: Decimal | None
+    fat: Decimal | None
+
+
+def _scaled(values: Per100, factor: Decimal) -> _Figures:
     def scale(v: Decimal | None) -> Decimal | None:
         return None if v is None else _q(v * factor)
 
@@ -161,7 +175,9 @@ def measure_portion(values: Per100, text: str | None, amount: Decimal, unit: str
         return None  # ml of a product measured per 100 g: no density to convert with
     amount = _q(amount)
     shown = f"{amount.normalize():f} {unit}"
-    label = clean_text(f"{text} ({shown})" if text and shown not in text else text or shown, 200)
+    label = clean_text(
+        f"{text} ({shown})" if text and shown not in text else text or shown, PORTION_LABEL_WIDTH
+    )
     if label is None or label == f"100 {values.unit}":
         return None
     factor = amount / HUNDRED
@@ -170,7 +186,7 @@ def measure_portion(values: Per100, text: str | None, amount: Decimal, unit: str
     return Portion(label, amount, "ml", None, **_scaled(values, factor))
 
 
-def _unique_portions(portions: list[Portion | None]) -> tuple[Portion, ...]:
+def _unique_portions(portions: Sequence[Portion | None]) -> tuple[Portion, ...]:
     """Portions with distinct labels (the table's key), the first one of each label kept."""
     seen: dict[str, Portion] = {}
     for portion in portions:
@@ -186,7 +202,7 @@ def _off_name(product: Mapping[str, Any]) -> str | None:
     keys = ["product_name_en", "product_name", f"product_name_{product.get('lang')}"]
     keys += sorted(k for k in product if k.startswith("product_name_") and len(k) <= 16)
     for key in keys:
-        if (name := clean_text(product.get(key), 300)) is not None:
+        if (name := clean_text(product.get(key), NAME_WIDTH)) is not None:
             return name
     return None
 
@@ -195,7 +211,7 @@ def _off_brand(product: Mapping[str, Any]) -> str | None:
     brands = product.get("brands")
     if isinstance(brands, list):
         brands = ",".join(b for b in brands if isinstance(b, str))
-    return clean_text(brands.split(",")[0], 200) if isinstance(brands, str) else None
+    return clean_text(brands.split(",")[0], BRAND_WIDTH) if isinstance(brands, str) else None
 
 
 def _off_category(product: Mapping[str, Any]) -> str | None:
@@ -205,7 +221,7 @@ def _off_category(product: Mapping[str, Any]) -> str | None:
     if not english:
         return None
     words = english[-1][3:].replace("-", " ")
-    return clean_text(words[:1].upper() + words[1:], 200)
+    return clean_text(words[:1].upper() + words[1:], CATEGORY_WIDTH)
 
 
 def _off_unit(product: Mapping[str, Any]) -> str:
@@ -259,7 +275,7 @@ def _off_per100(product: Mapping[str, Any]) -> Per100 | None:
 def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
     """An Open Food Facts product document (JSONL shape) as a catalog record."""
     raw_code = product.get("code") or product.get("_id")
-    code = clean_text(str(raw_code) if isinstance(raw_code, int) else raw_code, 64)
+    code = clean_text(str(raw_code) if isinstance(raw_code, int) else raw_code, BARCODE_WIDTH)
     if code is None:
         return Rejection.MALFORMED
     name = _off_name(product)
@@ -272,7 +288,7 @@ def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
         return rejected
     serving_unit = product.get("serving_quantity_unit") or "g"
     serving = number(product.get("serving_quantity"))
-    portions = [default_portion(values)]
+    portions: list[Portion | None] = [default_portion(values)]
     if serving is not None:
         text = clean_text(product.get("serving_size"), 150)
         portions.append(measure_portion(values, text, serving, serving_unit))
@@ -295,7 +311,8 @@ def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
 _FDC_KCAL = (1008, 2048, 2047)
 _FDC_KJ = 1062
 _FDC_PROTEIN, _FDC_FAT, _FDC_CARBS, _FDC_CARBS_SUM = 1003, 1004, 1005, 1050
-# Every nutrient `map_fdc` reads (`shared.catalog.projection` keeps only these).
+# Every nutrient `map_fdc` reads (the FDC CSV reader and `shared.dump_import.projection` keep
+# only these).
 FDC_NUTRIENTS_READ = frozenset(
     (*_FDC_KCAL, _FDC_KJ, _FDC_PROTEIN, _FDC_FAT, _FDC_CARBS, _FDC_CARBS_SUM)
 )
@@ -355,7 +372,7 @@ def map_fdc(food: Mapping[str, Any]) -> CatalogRecord | Rejection:
     fdc_id = food.get("fdcId")
     if not isinstance(fdc_id, int):
         return Rejection.MALFORMED
-    description = clean_text(food.get("description"), 300)
+    description = clean_text(food.get("description"), NAME_WIDTH)
     if description is None:
         return Rejection.NO_NAME
     amounts = _fdc_amounts(food)
@@ -379,9 +396,11 @@ def map_fdc(food: Mapping[str, Any]) -> CatalogRecord | Rejection:
         source_id=str(fdc_id),
         name=description,
         display_name=readable(description),
-        brand=clean_text(food.get("brandName") or food.get("brandOwner"), 200) if branded else None,
+        brand=clean_text(food.get("brandName") or food.get("brandOwner"), BRAND_WIDTH)
+        if branded
+        else None,
         barcode=normalized_or_none(food.get("gtinUpc")) if branded else None,
-        category=clean_text(category, 200),
+        category=clean_text(category, CATEGORY_WIDTH),
         popularity=0,
         portions=_unique_portions([default_portion(values), *_fdc_measures(food, values)]),
     )

@@ -1,12 +1,23 @@
-"""The closed word lists of the API, defined once: the models' CHECK constraints, the schemas'
-enums and the goal maths all read them from here."""
+"""The closed word lists of the API, defined once: each as a `Literal` type (the schemas' enums,
+checked by the type checker) and the tuple of its words (the models' CHECK constraints and the
+goal maths)."""
 
 from __future__ import annotations
 
-MEAL_TYPES = ("breakfast", "lunch", "dinner", "snacks", "water")
-GOAL_TYPES = ("calculated", "manual")
-GENDERS = ("male", "female")
-ACTIVITY_LEVELS = ("sedentary", "light", "moderate", "active", "very_active")
-WEIGHT_GOAL_TYPES = ("lose", "maintain", "gain")
-WEIGHT_CHANGE_PACES = ("slow", "moderate", "aggressive")
-BMI_CATEGORIES = ("underweight", "normal", "overweight", "obese")
+from typing import Literal, get_args
+
+MealType = Literal["breakfast", "lunch", "dinner", "snacks", "water"]
+GoalType = Literal["calculated", "manual"]
+Gender = Literal["male", "female"]
+ActivityLevel = Literal["sedentary", "light", "moderate", "active", "very_active"]
+WeightGoalType = Literal["lose", "maintain", "gain"]
+WeightChangePace = Literal["slow", "moderate", "aggressive"]
+BmiCategory = Literal["underweight", "normal", "overweight", "obese"]
+
+MEAL_TYPES: tuple[str, ...] = get_args(MealType)
+GOAL_TYPES: tuple[str, ...] = get_args(GoalType)
+GENDERS: tuple[str, ...] = get_args(Gender)
+ACTIVITY_LEVELS: tuple[str, ...] = get_args(ActivityLevel)
+WEIGHT_GOAL_TYPES: tuple[str, ...] = get_args(WeightGoalType)
+WEIGHT_CHANGE_PACES: tuple[str, ...] = get_args(WeightChangePace)
+BMI_CATEGORIES: tuple[str, ...] = get_args(BmiCategory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, MetaData, func, text
 from sqlalchemy.dialects.postgresql import UUID
@@ -44,6 +45,11 @@ def timestamp(nullable: bool = False) -> Mapped[datetime]:
 
 class DeviceOwned:
     """Columns of every row that belongs to one device: owner, timestamps, soft delete."""
+
+    if TYPE_CHECKING:
+        # Each table declares its own primary key (`uuid_pk`) where its column order wants it;
+        # code written for any device-owned row reads it.
+        id: Mapped[uuid.UUID]
 
     @declared_attr
     def device_id(cls) -> Mapped[uuid.UUID]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.domain.catalog_widths import (
+    BARCODE_WIDTH,
+    BRAND_WIDTH,
+    CATEGORY_WIDTH,
+    CONTENT_HASH_WIDTH,
+    NAME_WIDTH,
+    PORTION_LABEL_WIDTH,
+    PORTION_UNIT_WIDTH,
+    SOURCE_ID_WIDTH,
+    SOURCE_WIDTH,
+)
 from shared.domain.units import UNITS
 from shared.models.base import Base, in_list, timestamp, uuid_pk
 
@@ -71,7 +83,7 @@ class CatalogProduct(Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ),
-        # The order the large search tiers walk (`shared.repositories.catalog_search`).
+        # The order the large search tiers walk (`shared.search.tiers`).
         Index(
             "ix_catalog_products_rank",
             text("popularity DESC"),
@@ -81,13 +93,13 @@ class CatalogProduct(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    source: Mapped[str] = mapped_column(String(32), nullable=False)
-    source_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    name: Mapped[str] = mapped_column(String(300), nullable=False)
-    display_name: Mapped[str] = mapped_column(String(300), nullable=False)
-    brand: Mapped[str | None] = mapped_column(String(200))
-    barcode: Mapped[str | None] = mapped_column(String(64))
-    category: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_WIDTH), nullable=False)
+    name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
+    barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
     search_name: Mapped[str] = mapped_column(
         Text, _generated("search_name"), nullable=False, deferred=True
     )
@@ -106,7 +118,7 @@ class CatalogProduct(Base):
     # Open Food Facts' unique scans (0 where unknown): search ranks popular products first.
     popularity: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     # Digest of the imported record (`shared.domain.catalog_mapping`): unchanged ones are skipped.
-    content_hash: Mapped[str | None] = mapped_column(String(32))
+    content_hash: Mapped[str | None] = mapped_column(String(CONTENT_HASH_WIDTH))
     created_at: Mapped[datetime] = timestamp()
     updated_at: Mapped[datetime] = timestamp()
 
@@ -120,16 +132,16 @@ class CatalogImportStaging(Base):
 
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    source: Mapped[str] = mapped_column(String(32), nullable=False)
-    source_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    name: Mapped[str] = mapped_column(String(300), nullable=False)
-    display_name: Mapped[str] = mapped_column(String(300), nullable=False)
-    brand: Mapped[str | None] = mapped_column(String(200))
-    barcode: Mapped[str | None] = mapped_column(String(64))
-    category: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_WIDTH), nullable=False)
+    name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
+    barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
     popularity: Mapped[int] = mapped_column(Integer, nullable=False)
-    content_hash: Mapped[str] = mapped_column(String(32), nullable=False)
-    portions: Mapped[list] = mapped_column(JSONB, nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(CONTENT_HASH_WIDTH), nullable=False)
+    portions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
     # Rows of a run that died are cleared by a later run once they are a day old.
     staged_at: Mapped[datetime] = timestamp()
 
@@ -161,9 +173,9 @@ class CatalogPortion(Base):
     catalog_product_id: Mapped[uuid.UUID] = mapped_column(
         UUID(as_uuid=True), ForeignKey("catalog_products.id", ondelete="CASCADE"), nullable=False
     )
-    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    label: Mapped[str] = mapped_column(String(PORTION_LABEL_WIDTH), nullable=False)
     base_amount: Mapped[Decimal] = mapped_column(Numeric(12, 3), nullable=False)
-    base_unit: Mapped[str] = mapped_column(String(16), nullable=False)
+    base_unit: Mapped[str] = mapped_column(String(PORTION_UNIT_WIDTH), nullable=False)
     gram_weight: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
     calories: Mapped[Decimal] = mapped_column(Numeric(12, 3), nullable=False)
     protein: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
@@ -198,7 +210,7 @@ class CatalogImportRun(Base):
     __tablename__ = "catalog_import_runs"
 
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    source: Mapped[str] = mapped_column(String(32), nullable=False)
+    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
     object_key: Mapped[str] = mapped_column(Text, nullable=False)
     full_dump: Mapped[bool] = mapped_column(Boolean, nullable=False)
     # The last staging sequence number merged, and the merge's counts, written with each chunk.
@@ -208,7 +220,7 @@ class CatalogImportRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     # Null until a full run has retired what its dump lacks (done once, even when retried).
     retired: Mapped[int | None] = mapped_column(Integer)
-    report: Mapped[dict | None] = mapped_column(JSONB)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     started_at: Mapped[datetime] = timestamp()
     finished_at: Mapped[datetime | None] = timestamp(nullable=True)
 
@@ -227,5 +239,5 @@ class CatalogImportBatch(Base):
     batch_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     read: Mapped[int] = mapped_column(Integer, nullable=False)
     staged: Mapped[int] = mapped_column(Integer, nullable=False)
-    rejected: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    rejected: Mapped[dict[str, int]] = mapped_column(JSONB, nullable=False)
     staged_at: Mapped[datetime] = timestamp()

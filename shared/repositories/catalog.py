@@ -1,4 +1,4 @@
-"""The global catalog: listing with search, one product with its portions, lookup by barcode.
+"""The global catalog: listing by name, one product with its portions, lookup by barcode.
 Each read is one statement (the default portion is joined, never fetched per product)."""
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct
-from shared.repositories import catalog_search
 
 # A catalog product's default portion, joined where a product is listed with its per-100 figures.
 DEFAULT_PORTION = and_(
@@ -28,30 +27,22 @@ DEFAULT_PORTION = and_(
 )
 
 
-def list_with_default(
-    session: Session, search: str | None, limit: int, offset: int
+def list_by_name(
+    session: Session, limit: int, offset: int
 ) -> list[tuple[CatalogProduct, CatalogPortion | None]]:
-    """A page of the catalog with each product's default portion: by name, or with `search` in
-    the search engine's order (`catalog_search`)."""
-    statement: Select = select(CatalogProduct, CatalogPortion).outerjoin(
-        CatalogPortion, DEFAULT_PORTION
+    """A page of the catalog by display name, each product with its default portion (a search's
+    page is `shared.search.catalog_page`)."""
+    statement = (
+        select(CatalogProduct, CatalogPortion)
+        .outerjoin(CatalogPortion, DEFAULT_PORTION)
+        .order_by(CatalogProduct.display_name, CatalogProduct.id)
+        .limit(limit)
+        .offset(offset)
     )
-    if search:
-        hits = catalog_search.matches(search, limit + offset)
-        statement = statement.join(hits, hits.c.id == CatalogProduct.id).order_by(
-            hits.c.tier,
-            CatalogProduct.popularity.desc(),
-            func.length(CatalogProduct.search_name),
-            CatalogProduct.search_name,
-            CatalogProduct.id,
-        )
-    else:
-        statement = statement.order_by(CatalogProduct.display_name, CatalogProduct.id)
-    statement = statement.limit(limit).offset(offset)
     return [(product, portion) for product, portion in session.execute(statement)]
 
 
-def _with_portions_statement(which: ColumnElement[bool]) -> Select:
+def _with_portions_statement(which: ColumnElement[bool]) -> Select[CatalogProduct, CatalogPortion]:
     return (
         select(CatalogProduct, CatalogPortion)
         .outerjoin(CatalogPortion, CatalogPortion.catalog_product_id == CatalogProduct.id)
@@ -61,7 +52,7 @@ def _with_portions_statement(which: ColumnElement[bool]) -> Select:
 
 
 def _with_portions(
-    session: Session, statement: Select, params: dict[str, object]
+    session: Session, statement: Select[CatalogProduct, CatalogPortion], params: dict[str, object]
 ) -> tuple[CatalogProduct, list[CatalogPortion]] | None:
     rows = session.execute(statement, params).all()
     if not rows:

@@ -1,5 +1,5 @@
 """The AWS catalog import's run and batch records (migration 0007), around the importer's own
-staging and merge SQL (`catalog_import`). Each step of a run can run again, after a retry, a
+staging and merge SQL (`catalog_staging`). Each step of a run can run again, after a retry, a
 redrive or a lost answer, without doing its work twice:
 
 - a batch is recorded in the transaction that COPYs it, so a replayed batch stages nothing;
@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from shared.domain.catalog_mapping import CatalogRecord
-from shared.repositories import catalog_import
+from shared.repositories import catalog_staging
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def stage_batch_once(
     if recorded is None:
         connection.rollback()
         return False
-    catalog_import.copy_batch(connection, run_id, records)  # commits the record with the rows
+    catalog_staging.copy_batch(connection, run_id, records)  # commits the record with the rows
     return True
 
 
@@ -93,21 +93,16 @@ def merge_until(
 ) -> bool:
     """Merge the run's staged rows chunk by chunk from its mark while `keep_going()`; True when
     every staged row is merged."""
-    run = _run(connection, run_id)
-    last = catalog_import.last_staged(connection, run_id)
-    if last is None or last <= run.merged_to:
-        return True
-    for first, end in catalog_import.chunks(run.merged_to + 1, last):
-        if not keep_going():
-            return False
-        with connection.transaction():
-            counts = catalog_import.merge_chunk(connection, run_id, first, end)
-            connection.execute(
-                "UPDATE catalog_import_runs SET merged_to = %s, inserted = inserted + %s,"
-                " updated = updated + %s, unchanged = unchanged + %s WHERE run_id = %s",
-                (end, counts.inserted, counts.updated, counts.unchanged, run_id),
-            )
-    return True
+
+    def mark(last_seq: int, counts: catalog_staging.MergeCounts) -> None:
+        connection.execute(
+            "UPDATE catalog_import_runs SET merged_to = %s, inserted = inserted + %s,"
+            " updated = updated + %s, unchanged = unchanged + %s WHERE run_id = %s",
+            (last_seq, counts.inserted, counts.updated, counts.unchanged, run_id),
+        )
+
+    merged_to = _run(connection, run_id).merged_to
+    return catalog_staging.merge_pending(connection, run_id, merged_to, mark, keep_going)
 
 
 def retire_once(connection: psycopg.Connection[Any], run: Run) -> None:
@@ -115,7 +110,7 @@ def retire_once(connection: psycopg.Connection[Any], run: Run) -> None:
     if not run.full or run.retired is not None:
         return
     with connection.transaction():
-        retired = catalog_import.retire_absent(connection, run.run_id, run.source)
+        retired = catalog_staging.retire_absent(connection, run.run_id, run.source)
         connection.execute(
             "UPDATE catalog_import_runs SET retired = %s WHERE run_id = %s", (retired, run.run_id)
         )
@@ -146,7 +141,8 @@ def _report(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> dict[str,
     report = {"run_id": str(run_id), **counts, **totals}
     report["rejected"] = {row["reason"]: int(row["count"]) for row in rejected}
     # Timestamps and the interval as JSON text and a number, once, here.
-    return orjson.loads(orjson.dumps(report, default=float))
+    as_json: dict[str, Any] = orjson.loads(orjson.dumps(report, default=float))
+    return as_json
 
 
 def finish_run(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> dict[str, Any]:
@@ -157,7 +153,7 @@ def finish_run(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> dict[s
     if run.report is not None:
         return run.report
     retire_once(connection, run)
-    catalog_import.rebuild_search_words(connection)
+    catalog_staging.rebuild_search_words(connection)
     with connection.transaction():
         report = _report(connection, run_id)
         connection.execute(

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from shared.db.engine import violated_constraint
 from shared.domain.errors import DomainError, NotFoundError
 from shared.models import Base, Device
+from shared.models.base import DeviceOwned
 
-RowT = TypeVar("RowT", bound=Base)
+RowT = TypeVar("RowT", bound=DeviceOwned)
 
 
 def core_rows(
@@ -104,15 +105,15 @@ def get_owned(
 ) -> RowT | None:
     """This device's row with that id, live or soft-deleted (another device's is None)."""
     statement = select(model).where(
-        model.id == row_id,  # type: ignore[attr-defined]
-        model.device_id == device_id,  # type: ignore[attr-defined]
+        model.id == row_id,
+        model.device_id == device_id,
     )
     return session.scalars(statement).one_or_none()
 
 
 def require_live(row: RowT | None, not_found: str) -> RowT:
     """The row if it exists and is not soft-deleted, else a 404 with `not_found`."""
-    if row is None or row.deleted_at is not None:  # type: ignore[attr-defined]
+    if row is None or row.deleted_at is not None:
         raise NotFoundError(not_found)
     return row
 
@@ -126,7 +127,7 @@ def update_returning(
 ) -> RowT:
     """Update one row by id, bump `updated_at`, and return it as stored, in one statement; a
     data-modifying `before` CTE (see `after`) runs first, in the same statement."""
-    statement = update(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    statement = update(model).where(model.id == row_id)
     if before is not None:
         statement = statement.where(after(before)).add_cte(before)
     statement = (
@@ -137,12 +138,12 @@ def update_returning(
     return session.scalars(statement).one()
 
 
-def soft_deleting(model: type[Base], *conditions: ColumnElement[bool]) -> Update:
+def soft_deleting(model: type[DeviceOwned], *conditions: ColumnElement[bool]) -> Update:
     """UPDATE that soft-deletes the live rows of `model` matching `conditions` (and bumps their
     `updated_at`): the one definition of a soft delete, for single rows, cascades and resets."""
     return (
         update(model)
-        .where(*conditions, model.deleted_at.is_(None))  # type: ignore[attr-defined]
+        .where(*conditions, model.deleted_at.is_(None))
         .values(deleted_at=func.now(), updated_at=func.now())
         .execution_options(synchronize_session=False)
     )
@@ -156,9 +157,9 @@ def soft_delete(
     `not_found` when the device has no row by that id."""
     statement = soft_deleting(
         model,
-        model.id == row_id,  # type: ignore[attr-defined]
-        model.device_id == device_id,  # type: ignore[attr-defined]
-    ).returning(model.id)  # type: ignore[attr-defined]
+        model.id == row_id,
+        model.device_id == device_id,
+    ).returning(model.id)
     if session.execute(statement).first() is not None:
         return True
     if get_owned(session, model, device_id, row_id) is None:

@@ -26,7 +26,7 @@ def create(session: Session, device_id: uuid.UUID, token_hash: str) -> bool:
     return session.execute(statement).first() is not None
 
 
-def lock_token_state(session: Session, device_id: uuid.UUID) -> Row[Any]:
+def lock_token_state(session: Session, device_id: uuid.UUID) -> Row[str | None, bool]:
     """The existing device's token hash and revocation, locked until the transaction ends so that
     concurrent re-registrations apply one after the other."""
     statement = (

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Numeric, case, cast, literal_column
+from sqlalchemy import ColumnElement, Numeric, SQLColumnExpression, case, cast, literal_column
 
 from shared.domain.units import UNIT_SIZES
 
 
-def unit_size_case(unit_column: ColumnElement[str]) -> ColumnElement[Decimal]:
+def unit_size_case(unit_column: SQLColumnExpression[str]) -> ColumnElement[Decimal]:
     """SQL for the size of `unit_column` in its group's base unit (grams, ml, counts). The unit
     names and sizes are the domain's constants, written into the SQL text rather than bound:
     as parameters they were 20 per CASE, which the driver re-scanned on every statement."""
-    whens = {
+    whens: dict[ColumnElement[str], ColumnElement[Decimal]] = {
         literal_column(f"'{unit}'"): literal_column(str(size))
         for unit, (_, size) in UNIT_SIZES.items()
     }
@@ -22,10 +22,10 @@ def unit_size_case(unit_column: ColumnElement[str]) -> ColumnElement[Decimal]:
 
 
 def entry_factor_sql(
-    amount: ColumnElement[Decimal],
-    unit: ColumnElement[str],
-    base_amount: ColumnElement[Decimal],
-    base_unit: ColumnElement[str],
+    amount: SQLColumnExpression[Decimal],
+    unit: SQLColumnExpression[str],
+    base_amount: SQLColumnExpression[Decimal],
+    base_unit: SQLColumnExpression[str],
 ) -> tuple[ColumnElement[Decimal], ColumnElement[Decimal]]:
     """SQL for the factor convert(amount, unit → base_unit) / base_amount as its numerator and
     denominator, both in the group's base unit and exact at 30 decimal places. Callers multiply

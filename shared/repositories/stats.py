@@ -8,14 +8,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from shared.models import FoodEntry, ProductPortion
 from shared.repositories.nutrition_sql import entry_factor_sql
 
 
-def _per_entry(*group_by: ColumnElement[Any]) -> Select[Any]:
+def _per_entry(*group_by: SQLColumnExpression[Any]) -> Select[Any]:
     """Each live entry of one device (`:device_id`) with its group columns, its portion's
     calories and macros, and its conversion factor as numerator and denominator, computed once
     per entry. Entries use the portion they reference even when it (or its product) was deleted
@@ -50,7 +60,7 @@ def _summed(per_entry: Select[Any], group: str) -> Select[Any]:
     """The unrounded sums of calories and macros per `group` over `per_entry`."""
     rows = per_entry.subquery("per_entry")
 
-    def total(name: str) -> ColumnElement[Decimal]:
+    def total(name: str) -> ColumnElement[Decimal | float]:
         value = func.coalesce(rows.c[name], literal_column("0")) * rows.c.numerator
         return func.sum(value / rows.c.denominator).label(name)
 
@@ -68,10 +78,10 @@ _BY_DAY = _summed(
 )
 
 
-def by_meal_type(session: Session, device_id: uuid.UUID, day: date) -> list[Row]:
+def by_meal_type(session: Session, device_id: uuid.UUID, day: date) -> list[Row[Any]]:
     return list(session.execute(_BY_MEAL_TYPE, {"device_id": device_id, "day": day}))
 
 
-def by_day(session: Session, device_id: uuid.UUID, start: date, end: date) -> list[Row]:
+def by_day(session: Session, device_id: uuid.UUID, start: date, end: date) -> list[Row[Any]]:
     params = {"device_id": device_id, "start": start, "end": end}
     return list(session.execute(_BY_DAY, params))

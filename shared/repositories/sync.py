@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, tuple_
+from sqlalchemy import FromClause, bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from shared.db.pipeline import fetch_pipelined
 from shared.domain.sync_cursor import Position
 from shared.models import Device
 
-_DIALECT = PGDialect_psycopg()
+_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]  # unannotated upstream
 _BEFORE_EVERYTHING = Position(-1, uuid.UUID(int=0))
 _DEVICE = str(
     select(Device.__table__.c.id, Device.__table__.c.created_at)
@@ -33,7 +33,7 @@ Rows = list[dict[str, Any]]
 
 
 @cache
-def _changed_after(table: Table) -> str:
+def _changed_after(table: FromClause) -> str:
     """Up to `:limit` rows (tombstones included) after `(:after_seq, :after_id)` in
     `(change_seq, id)` order, on the `(device_id, change_seq, id)` index."""
     position = tuple_(table.c.change_seq, table.c.id)
@@ -48,7 +48,7 @@ def _changed_after(table: Table) -> str:
 
 
 @cache
-def _live(table: Table) -> str:
+def _live(table: FromClause) -> str:
     """Every live row of the device, oldest first."""
     statement = (
         select(table)
@@ -60,7 +60,7 @@ def _live(table: Table) -> str:
 
 def changed_after(
     session: Session,
-    tables: Mapping[str, Table],
+    tables: Mapping[str, FromClause],
     device_id: uuid.UUID,
     positions: Mapping[str, Position],
     limit: int,
@@ -81,7 +81,7 @@ def changed_after(
 
 
 def export(
-    session: Session, tables: Mapping[str, Table], device_id: uuid.UUID
+    session: Session, tables: Mapping[str, FromClause], device_id: uuid.UUID
 ) -> tuple[dict[str, Any], dict[str, Rows]]:
     """The device's row (id, created_at) and every live row of each list."""
     params = {"device_id": device_id}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -46,4 +46,4 @@ def instrument_handler(handler: LambdaHandler, *, correlation_id_path: str | Non
 
         tracer = Tracer(service=SERVICE, patch_modules=["psycopg"])
         wrapped = tracer.capture_lambda_handler(wrapped)
-    return wrapped
+    return cast(LambdaHandler, wrapped)  # Powertools' decorators are typed as returning Any

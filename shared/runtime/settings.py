@@ -130,9 +130,9 @@ class Settings:
         if mode == "url" and not database_url.startswith("postgresql"):
             raise SettingsError("DATABASE_URL must be set to a postgresql:// URL")
         return cls(
-            db_auth_mode=mode,  # type: ignore[arg-type]
+            db_auth_mode=mode,
             db_host=env.get("DB_HOST", ""),
-            db_endpoint=endpoint,  # type: ignore[arg-type]
+            db_endpoint=endpoint,
             db_ca_bundle=env.get("DB_CA_BUNDLE", ""),
             db_port=int_env(env, "DB_PORT", 5432, 1, 65535),
             db_name=env.get("DB_NAME", ""),
@@ -153,7 +153,7 @@ class Settings:
             register_rate_window_s=int_env(env, "REGISTER_RATE_WINDOW_S", 60, 1, 86_400),
             rekey_rate_limit=int_env(env, "REKEY_RATE_LIMIT", 3, 1, 10_000),
             rekey_rate_window_s=int_env(env, "REKEY_RATE_WINDOW_S", 3600, 1, 86_400 * 7),
-            rekey_proof=rekey_proof,  # type: ignore[arg-type]
+            rekey_proof=rekey_proof,
             device_ref_key=device_ref_key or LOCAL_DEVICE_REF_KEY,
         )
 

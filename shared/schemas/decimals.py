@@ -15,9 +15,11 @@ strings against that very pattern.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 
@@ -129,15 +131,27 @@ def _parser(
     return parse
 
 
-def decimal_type(
+class _Metadata(GroupedMetadata):
+    """Several pydantic annotations as one, which pydantic unpacks: written as
+    `Annotated[Decimal, decimal_column(...)]`, a decimal field is a type alias to type checkers."""
+
+    def __init__(self, *items: object) -> None:
+        self._items = items
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._items)
+
+
+def decimal_column(
     precision: int,
     scale: int,
     *,
     gt: float | None = None,
     ge: float | None = None,
     le: float | None = None,
-):
-    """An annotated Decimal for a NUMERIC(precision, scale) column with optional bounds."""
+) -> GroupedMetadata:
+    """The annotations of a Decimal for a NUMERIC(precision, scale) column with optional
+    bounds."""
     minimum = Decimal(str(gt if gt is not None else ge)) if (gt, ge) != (None, None) else None
     maximum = Decimal(str(le)) if le is not None else None
     exclusive = gt is not None
@@ -151,15 +165,14 @@ def decimal_type(
             },
         ]
     }
-    return Annotated[
-        Decimal,
+    return _Metadata(
         BeforeValidator(parse),
         PlainSerializer(lambda value: plain(value, scale), return_type=str),
         WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}, mode="serialization"),
         WithJsonSchema(accepted, mode="validation"),
-    ]
+    )
 
 
 # NUMERIC(12, 3) columns: amounts, calories and macros.
-PositiveAmount = decimal_type(12, 3, gt=0)
-NonNegativeAmount = decimal_type(12, 3, ge=0)
+PositiveAmount = Annotated[Decimal, decimal_column(12, 3, gt=0)]
+NonNegativeAmount = Annotated[Decimal, decimal_column(12, 3, ge=0)]

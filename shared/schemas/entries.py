@@ -5,17 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, PlainSerializer
 
 from shared.domain.nutrition import MacroTotals
-from shared.domain.vocabularies import MEAL_TYPES
+from shared.domain.vocabularies import MealType
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
 from shared.schemas.decimals import PositiveAmount, plain
 from shared.schemas.fields import Day, PatchModel, Unit
 
-MealType = Literal[MEAL_TYPES]  # type: ignore[valid-type]
 # Computed values: rounded half-up to 2 places, plain notation ("300.00", never "3E+2").
 Computed = Annotated[Decimal, PlainSerializer(lambda v: plain(v, 2), return_type=str)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -66,7 +66,7 @@ Barcode = Annotated[
     StringConstraints(max_length=64, pattern=BARCODE_PATTERN),
     AfterValidator(_normal_barcode),
 ]
-Unit = Literal[UNITS]  # type: ignore[valid-type]
+Unit = Literal[UNITS]  # type: ignore[valid-type]  # the unit table's keys, known at run time
 
 _DAY_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -93,13 +93,13 @@ class PatchModel(RequestModel):
     """A PATCH body: a missing field is unchanged, `null` clears a nullable field, and `null` on
     a field listed in `NOT_NULL` is a 422."""
 
-    NOT_NULL: frozenset[str] = frozenset()
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
         """The document says what the validator enforces: a `NOT_NULL` field may be left out but
         is never `null` (generated PATCH bodies would otherwise send nulls and get 422s)."""
-        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema: dict[str, Any] = handler.resolve_ref_schema(handler(core_schema))
         for name in cls.NOT_NULL:
             field = schema.get("properties", {}).get(name, {})
             branches = [b for b in field.get("anyOf", []) if b.get("type") != "null"]

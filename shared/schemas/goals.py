@@ -5,30 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from shared.domain import goal_math
-from shared.domain.vocabularies import (
-    ACTIVITY_LEVELS,
-    GENDERS,
-    WEIGHT_CHANGE_PACES,
-    WEIGHT_GOAL_TYPES,
-)
+from shared.domain.vocabularies import ActivityLevel, Gender, WeightChangePace, WeightGoalType
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
-from shared.schemas.decimals import decimal_type
+from shared.schemas.decimals import decimal_column
 from shared.schemas.fields import Day, PatchModel
 
-Gender = Literal[GENDERS]  # type: ignore[valid-type]
-ActivityLevel = Literal[ACTIVITY_LEVELS]  # type: ignore[valid-type]
-WeightGoalType = Literal[WEIGHT_GOAL_TYPES]  # type: ignore[valid-type]
-WeightChangePace = Literal[WEIGHT_CHANGE_PACES]  # type: ignore[valid-type]
-
 # NUMERIC(5, 2) body measures, bounded as the contract says.
-HeightCm = decimal_type(5, 2, gt=0, le=300)
-WeightKg = decimal_type(5, 2, gt=0, le=500)
+HeightCm = Annotated[Decimal, decimal_column(5, 2, gt=0, le=300)]
+WeightKg = Annotated[Decimal, decimal_column(5, 2, gt=0, le=500)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 WaterMl = Annotated[int, Field(ge=0, le=10000)]
 DailyKcal = Annotated[int, Field(ge=1, le=10000)]
@@ -134,7 +124,7 @@ class GoalPreview(BaseModel):
     bmi_category: str
 
 
-StoredMeasure = decimal_type(5, 2)
+StoredMeasure = Annotated[Decimal, decimal_column(5, 2)]
 
 
 class GoalOut(ResponseModel):

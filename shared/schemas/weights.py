@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel
 
 from shared.schemas.common import RequestModel, ResponseModel, Timestamp
-from shared.schemas.decimals import decimal_type
+from shared.schemas.decimals import decimal_column
 from shared.schemas.fields import Day
 
 # NUMERIC(7, 3): "75.500".
-WeightKg = decimal_type(7, 3, gt=0)
+WeightKg = Annotated[Decimal, decimal_column(7, 3, gt=0)]
 
 
 class WeightCreate(RequestModel):

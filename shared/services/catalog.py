@@ -10,8 +10,9 @@ from shared.domain.barcodes import InvalidBarcodeError, lookup_candidates
 from shared.domain.errors import InvalidValueError, NotFoundError
 from shared.models import CatalogPortion, CatalogProduct
 from shared.repositories import catalog
-from shared.repositories.catalog_search import MAX_SEARCH_OFFSET
 from shared.schemas.catalog import CatalogPortionOut, CatalogProductDetail, CatalogProductOut
+from shared.search.catalog_page import search_page
+from shared.search.tiers import MAX_SEARCH_OFFSET
 
 _NOT_FOUND = "Catalog product not found"
 
@@ -51,7 +52,11 @@ def list_products(
     `limit + offset` rows, so a deeper page would make the database gather without bound)."""
     if search_text is not None and offset > MAX_SEARCH_OFFSET:
         raise InvalidValueError("offset", f"with search, offset is at most {MAX_SEARCH_OFFSET}")
-    rows = catalog.list_with_default(session, search_text, limit, offset)
+    rows = (
+        catalog.list_by_name(session, limit, offset)
+        if search_text is None
+        else search_page(session, search_text, limit, offset)
+    )
     return [_item(product, default) for product, default in rows]
 
 

@@ -16,10 +16,10 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from shared.domain.errors import ConflictError, DeviceRevokedError
-from shared.models import Base
+from shared.models.base import DeviceOwned
 from shared.services.outcomes import Created
 
-RowT = TypeVar("RowT", bound=Base)
+RowT = TypeVar("RowT", bound=DeviceOwned)
 
 
 def replayed(row: RowT | None, device_id: uuid.UUID, id_taken: str) -> RowT | None:
@@ -27,7 +27,7 @@ def replayed(row: RowT | None, device_id: uuid.UUID, id_taken: str) -> RowT | No
     `id_taken` when it is another device's or deleted; None when no row holds the id."""
     if row is None:
         return None
-    if row.device_id != device_id or row.deleted_at is not None:  # type: ignore[attr-defined]
+    if row.device_id != device_id or row.deleted_at is not None:
         raise ConflictError(id_taken)
     return row
 

@@ -93,10 +93,12 @@ def patch(
         raise NotFoundError(ENTRY_NOT_FOUND)
     entry, current_unit, new_unit = found
     changes = changed_fields(entry, requested)
-    if "portion_id" in changes and new_unit is None:
-        raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+    base_unit = current_unit
+    if "portion_id" in changes:
+        if new_unit is None:
+            raise NotFoundError(PRODUCT_OR_PORTION_NOT_FOUND)
+        base_unit = new_unit
     if "portion_id" in changes or "unit" in changes:
-        base_unit = new_unit if "portion_id" in changes else current_unit
         _require_convertible(changes.get("unit", entry.unit), base_unit)
     if not changes:
         return _out(entry)

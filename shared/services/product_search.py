@@ -4,24 +4,26 @@ per-100 g figures from each catalog product's default portion."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from shared.domain.nutrition import per_100_factor
-from shared.repositories import product_search
 from shared.schemas.products import SearchItem, per_100
+from shared.search import products as product_search
 
 
-def _search_item(row: Row) -> SearchItem:
+def _search_item(row: Row[Any]) -> SearchItem:
     factor = (
         per_100_factor(row.base_amount, row.base_unit, row.gram_weight)
         if row.base_amount is not None
         else None
     )
 
-    def scaled(value: object) -> float | None:
-        return None if factor is None or value is None else per_100(value * factor)  # type: ignore[operator]
+    def scaled(value: Decimal | None) -> float | None:
+        return None if factor is None or value is None else per_100(value * factor)
 
     is_catalog = row.source == "catalog"
     return SearchItem(

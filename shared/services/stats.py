@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from shared.repositories import stats
 from shared.schemas.entries import DailyPoint, DailyStats, DayStats, MacroTotalsOut
 
 
-def _totals(row: Row) -> MacroTotals:
+def _totals(row: Row[Any]) -> MacroTotals:
     return MacroTotals(row.calories, row.protein, row.carbs, row.fat)
 
 

@@ -60,7 +60,7 @@ def page(session: Session, device_id: uuid.UUID, cursor: str | None, limit: int)
         if rows:
             positions[name] = Position(rows[-1]["change_seq"], rows[-1]["id"])
         items = [item.model_validate(row) for row in rows]
-        lists[name] = sorted(items, key=lambda i: (i.updated_at, i.id))  # type: ignore[attr-defined]
+        lists[name] = sorted(items, key=lambda i: (i.updated_at, i.id))
     return SyncPage(cursor=encode(positions), has_more=has_more, **lists)
 
 

@@ -61,7 +61,11 @@ def _priming_path(routers: tuple[APIRouter, ...]) -> str:
     """The first GET route without path parameters (else one the app does not have: a 404)."""
     for router in routers:
         for route in router.routes:
-            if isinstance(route, APIRoute) and "GET" in route.methods and "{" not in route.path:
+            if (
+                isinstance(route, APIRoute)
+                and "GET" in (route.methods or ())
+                and "{" not in route.path
+            ):
                 return route.path
     return "/snapstart-priming"
 
@@ -93,6 +97,8 @@ def priming_request(app: FastAPI, adapter: Mangum) -> Callable[[], int]:
     }
 
     def prime() -> int:
-        return adapter(event, None)["statusCode"]
+        response = adapter(event, None)  # type: ignore[arg-type]  # no context while priming
+        status: int = response["statusCode"]
+        return status
 
     return prime

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
+from shared.auth.identity import AuthorizedDevice
 from shared.auth.tokens import ParsedToken, bearer_token, parse_token
-from shared.db.freshness import AuthorizedDevice
 from shared.domain.errors import InvalidTokenError
 
 

@@ -34,7 +34,9 @@ FORBIDDEN_TEXT = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "must be UTF-8 without NUL characters or unpaired surrogates"
 
 
-def _strings(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple, str]]:
+def _strings(
+    value: Any, location: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every string inside a parsed JSON value (object keys included), with its location."""
     if isinstance(value, str):
         yield location, value
@@ -62,7 +64,7 @@ def _no_constant(name: str) -> float:
     raise _NotANumberError(name)
 
 
-def _invalid(location: tuple, message: str = MESSAGE) -> dict[str, Any]:
+def _invalid(location: tuple[str | int, ...], message: str = MESSAGE) -> dict[str, Any]:
     return {"type": "value_error", "loc": list(location), "msg": message}
 
 

@@ -65,7 +65,7 @@ def _uses(dependant: Dependant, call: Any) -> bool:
 def error_statuses(route: APIRoute) -> set[int]:
     dependant = route.dependant
     has_input = bool(dependant.path_params or dependant.query_params or dependant.body_params)
-    writes = bool(route.methods & {"POST", "PATCH", "PUT", "DELETE"})
+    writes = bool((route.methods or set()) & {"POST", "PATCH", "PUT", "DELETE"})
     statuses: set[int] = set()
     if _uses(dependant, current_caller):
         statuses |= {401, 403, 429, 503}

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from shared.repositories import catalog_search
-from shared.repositories.catalog_search import MAX_SEARCH_OFFSET
+from shared.search import tiers
+from shared.search.tiers import MAX_SEARCH_OFFSET
 from tests.support.api import Device, count_statements, queries_after_freshness
 from tests.support.catalog import load_catalog
 
@@ -191,13 +191,13 @@ def test_search_pages_are_bounded(device: Device, monkeypatch: pytest.MonkeyPatc
     """Each relevance tier gathers `limit + offset` rows: a search page may start at most at
     MAX_SEARCH_OFFSET (a 422 beyond), so the deepest page's tiers gather at most 1000 rows."""
     windows: list[int] = []
-    matches = catalog_search.matches
+    matches = tiers.matches
 
     def recorded(query: str, window: int):
         windows.append(window)
         return matches(query, window)
 
-    monkeypatch.setattr(catalog_search, "matches", recorded)
+    monkeypatch.setattr(tiers, "matches", recorded)
     deepest = {"search": "apple", "limit": 200, "offset": MAX_SEARCH_OFFSET}
     assert device.get("/v1/catalog/products", params=deepest).status_code == 200
     assert windows == [MAX_SEARCH_OFFSET + 200] and windows[0] <= 1000

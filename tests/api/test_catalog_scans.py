@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from shared.catalog.importer import run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
 from shared.domain.barcodes import has_valid_check_digit
+from shared.dump_import.importer import run_import
+from shared.dump_import.readers import open_records
 from tests.support.api import Device
 from tests.support.catalog_data import OFF_JSONL, fdc_api_food
 

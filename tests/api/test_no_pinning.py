@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from infra.local.driver_counter import count_driver
 from tests.support.api import Device
+from tests.support.driver_counter import count_driver
 
 # Statements after which RDS Proxy for PostgreSQL pins the client's session (AWS, "Avoiding
 # pinning an RDS Proxy"), plus what psycopg itself could send: DEALLOCATE ALL on a rollback

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import Engine
 
 from infra.catalog.seed import DEFAULT_FILE, load_file
-from shared.catalog.importer import run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
-from shared.repositories import catalog_search
+from shared.dump_import.importer import run_import
+from shared.dump_import.readers import open_records
+from shared.search import tiers
 from tests.support.api import Device
 from tests.support.catalog_data import FDC_FOUNDATION, OFF_JSONL
 
@@ -89,7 +89,7 @@ def test_walking_the_rank_index_or_reading_every_match_gives_one_answer(
     device: Device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The word tier walks the rank index for common words and reads every match for rare ones
-    (`catalog_search`); on a catalog small enough for both to see every match, they agree."""
+    (`shared.search.tiers`); on a catalog small enough for both to see every match, they agree."""
 
     def results() -> dict[str, list[str]]:
         return {
@@ -99,9 +99,9 @@ def test_walking_the_rank_index_or_reading_every_match_gives_one_answer(
             for query in EXPECTED
         }
 
-    monkeypatch.setattr(catalog_search, "WALK_FROM_PRODUCTS", 0)  # always walk first
+    monkeypatch.setattr(tiers, "WALK_FROM_PRODUCTS", 0)  # always walk first
     walked = results()
-    monkeypatch.setattr(catalog_search, "WALK_FROM_PRODUCTS", 10**9)  # never walk
+    monkeypatch.setattr(tiers, "WALK_FROM_PRODUCTS", 10**9)  # never walk
     read = results()
     assert walked == read
     assert sum(len(ids) for ids in walked.values()) > 100

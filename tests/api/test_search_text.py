@@ -4,7 +4,7 @@ as `search` of the catalog listing, answers 200 (or a 422 for text the API refus
 The database folds accents into characters that `to_tsquery` reads as its own syntax (U+02D0, a
 modifier letter, becomes ":"; U+0149 becomes "'n"), so the tiers build their tsqueries from
 lexemes only and take only vocabulary words of letters and digits for the typo tier
-(`shared/repositories/catalog_search.py`). Which code points fold that way is asked of the
+(`shared/search/tiers.py`). Which code points fold that way is asked of the
 database for the whole Basic Multilingual Plane, and each of them is sent through both routes;
 a sample of the rest of the plane and of the planes beyond goes through them as well."""
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from shared.repositories.catalog_search import query_words
+from shared.search.tiers import query_words
 from tests.support.api import Device
 from tests.support.catalog import SMALL_CATALOG, load_catalog, portion, product
 

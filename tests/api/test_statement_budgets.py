@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from infra.local.driver_counter import DriverCounts, count_driver
 from tests.support.api import MANUAL_GOAL, Device
 from tests.support.catalog import load_catalog
+from tests.support.driver_counter import DriverCounts, count_driver
 
 READ_BUDGET = 1
 WRITE_BUDGET = 4

@@ -22,9 +22,9 @@ from sqlalchemy import Engine, text
 
 from infra.catalog import synthetic
 from infra.catalog.import_dump import main as import_main
-from shared.catalog.importer import ImportReport, run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
+from shared.dump_import.importer import ImportReport, run_import
+from shared.dump_import.readers import open_records
 from tests.support.catalog_data import OFF_JSONL, off_products
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,10 +18,10 @@ from sqlalchemy import Engine, text
 
 from functions.catalog_import import handler
 from infra.catalog.aws_import import item_lines
-from shared.catalog.importer import run_import
-from shared.catalog.readers import open_records
 from shared.db.engine import driver_connection
-from shared.repositories import catalog_import
+from shared.dump_import.importer import run_import
+from shared.dump_import.readers import open_records
+from shared.repositories import catalog_staging
 from tests.support.catalog_data import FDC_FOUNDATION, OFF_JSONL
 
 EXECUTION = "arn:aws:states:eu-central-1:123456789012:execution:countonme-dev-catalog-import:x"
@@ -137,7 +137,7 @@ def test_a_failed_batch_is_redriven_and_stages_once(
     run = prepare()
     first, second, *rest = batches(OFF_JSONL)
     call(batch_event(run, first))
-    copy = catalog_import.copy_batch
+    copy = catalog_staging.copy_batch
 
     def lose_the_connection() -> None:
         raise psycopg.OperationalError("server closed the connection unexpectedly")
@@ -149,11 +149,11 @@ def test_a_failed_batch_is_redriven_and_stages_once(
         finally:
             del connection.commit
 
-    monkeypatch.setattr(catalog_import, "copy_batch", copy_then_lose_the_connection)
+    monkeypatch.setattr(catalog_staging, "copy_batch", copy_then_lose_the_connection)
     with pytest.raises(handler.DatabaseUnavailable):
         call(batch_event(run, second))
     assert count(engine, "catalog_import_batches") == 1  # the failed batch left nothing
-    monkeypatch.setattr(catalog_import, "copy_batch", copy)
+    monkeypatch.setattr(catalog_staging, "copy_batch", copy)
     redriven = call(batch_event(run, second))  # a new connection, the same items
     assert redriven["replayed"] is False and redriven["staged"] > 0
     for items in rest:

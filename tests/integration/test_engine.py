@@ -6,9 +6,9 @@ from dataclasses import replace
 
 from sqlalchemy import text
 
-from infra.local.driver_counter import count_driver
 from shared.db.engine import build_engine
 from shared.runtime.settings import get_settings
+from tests.support.driver_counter import count_driver
 
 
 def test_connection_setup_issues_no_set_statements() -> None:

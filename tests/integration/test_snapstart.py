@@ -12,10 +12,10 @@ import pytest
 import snapshot_restore_py
 from sqlalchemy import text
 
-from infra.local.driver_counter import count_driver
 from shared import snapstart
 from shared.db.engine import get_engine
 from shared.runtime.observability import metrics
+from tests.support.driver_counter import count_driver
 
 FUNCTIONS = ("auth", "authorizer", "products", "entries", "goals", "weights", "sync")
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
-from infra.local.driver_counter import count_driver
 from shared.auth.tokens import format_token, hash_secret, new_secret
 from shared.runtime.settings import get_settings
+from tests.support.driver_counter import count_driver
 
 # A manual goal the tests create (contract §5): 2000 kcal split 30/40/30, 2.5 l of water.
 MANUAL_GOAL = {

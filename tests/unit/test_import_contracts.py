@@ -4,8 +4,10 @@ keeps them, and a planted breach of each kind breaks them."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,14 @@ def test_a_planted_breach_breaks_its_contract(
     assert result.returncode == 1, result.stdout[-3000:]
     assert result.stdout.count(" BROKEN") == 1, result.stdout[-3000:]
     assert contract in result.stdout.split("Broken contracts")[1], result.stdout[-3000:]
+
+
+def test_the_architecture_table_lists_the_contracts_layers_in_order() -> None:
+    """docs/architecture.md's table of shared/ and the layers contract name the same packages in
+    the same order (siblings of one layer in the order the contract writes them)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (layers,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    in_contract = [name.strip() for layer in layers["layers"] for name in layer.split("|")]
+    doc = (ROOT / "docs" / "architecture.md").read_text().split("## Layers of `shared/`")[1]
+    in_table = [f"shared.{name}" for name in re.findall(r"^\| `shared/(\w+)/` \|", doc, re.M)]
+    assert in_table == in_contract

@@ -1,7 +1,7 @@
 """What the import contracts (`pyproject.toml`, checked by `test_import_contracts.py`) cannot say,
 because it is about other libraries' names: pure rules import no database or web library, and
-SQL is built only in `shared/db/`, `shared/repositories/` and `shared/models/` (elsewhere a
-module may hold a `Session` or a `Row`, never build a statement)."""
+SQL is built only in `shared/db/`, `shared/repositories/`, `shared/search/` and `shared/models/`
+(elsewhere a module may hold a `Session` or a `Row`, never build a statement)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / "shared"
 # What outside the SQL layers may take from SQLAlchemy: types to pass around, errors to classify.
 SQLALCHEMY_TYPES = {"Connection", "Engine", "Row", "Session"}
-SQL_LAYERS = ("shared.db", "shared.repositories", "shared.models")
+SQL_LAYERS = ("shared.db", "shared.repositories", "shared.search", "shared.models")
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

@@ -1,5 +1,6 @@
-"""The AWS import's items carry projected records (`shared.catalog.projection`): each must map to
-exactly what the whole record maps to, on every record of the real samples, in every format."""
+"""The AWS import's items carry projected records (`shared.dump_import.projection`): each
+must map to exactly what the whole record maps to, on every record of the real samples, in
+every format."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from shared.catalog.importer import map_batch, mapper_for
-from shared.catalog.projection import projector_for
-from shared.catalog.readers import SourceRecord, open_records
+from shared.dump_import.importer import map_batch, mapper_for
+from shared.dump_import.projection import projector_for
+from shared.dump_import.readers import SourceRecord, open_records
 from tests.support.catalog_data import (
     FDC_FOUNDATION,
     OFF_CSV,

@@ -18,9 +18,9 @@ from typing import IO, Any
 import orjson
 import psycopg
 
-from shared.catalog.readers import RecordStream, SourceRecord
 from shared.domain.catalog_mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
-from shared.repositories import catalog_import
+from shared.dump_import.readers import RecordStream, SourceRecord
+from shared.repositories import catalog_staging
 
 BATCH_SIZE = 5_000
 
@@ -82,23 +82,7 @@ def stage_batch(
     connection: psycopg.Connection[Any], run_id: uuid.UUID, records: list[CatalogRecord]
 ) -> int:
     """COPY a mapped batch into the run's staging rows (its own transaction)."""
-    return catalog_import.copy_batch(connection, run_id, records) if records else 0
-
-
-def merge_staged(
-    connection: psycopg.Connection[Any],
-    run_id: uuid.UUID,
-    counts: catalog_import.MergeCounts,
-    after_seq: int = 0,
-) -> int:
-    """Merge the run's staged rows after `after_seq`, a chunk per transaction, adding to
-    `counts`; the last sequence number merged."""
-    last_staged = catalog_import.last_staged(connection, run_id)
-    if last_staged is None or last_staged <= after_seq:
-        return after_seq
-    for first, last in catalog_import.chunks(after_seq + 1, last_staged):
-        counts.add(catalog_import.merge_chunk(connection, run_id, first, last))
-    return last_staged
+    return catalog_staging.copy_batch(connection, run_id, records) if records else 0
 
 
 class _Loader:
@@ -109,14 +93,18 @@ class _Loader:
 
     def __init__(self, connection: psycopg.Connection[Any], run_id: uuid.UUID) -> None:
         self.connection, self.run_id = connection, run_id
-        self.counts = catalog_import.MergeCounts()
+        self.counts = catalog_staging.MergeCounts()
         self.merged_to = 0
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-loader")
         self._pending: deque[Future[None]] = deque()
 
     def _load(self, records: list[CatalogRecord]) -> None:
         stage_batch(self.connection, self.run_id, records)
-        self.merged_to = merge_staged(self.connection, self.run_id, self.counts, self.merged_to)
+        catalog_staging.merge_pending(self.connection, self.run_id, self.merged_to, self._merged)
+
+    def _merged(self, last_seq: int, counts: catalog_staging.MergeCounts) -> None:
+        self.merged_to = last_seq
+        self.counts.add(counts)
 
     def submit(self, records: list[CatalogRecord]) -> None:
         if len(self._pending) >= 2:
@@ -166,7 +154,7 @@ def run_import(
     run_id = uuid.uuid4()
     loader = None
     if connection is not None:
-        catalog_import.clear_stale_runs(connection)
+        catalog_staging.clear_stale_runs(connection)
         loader = _Loader(connection, run_id)
     try:
         for batch in _batches(stream, limit):
@@ -186,12 +174,12 @@ def run_import(
             report.inserted, report.updated = counts.inserted, counts.updated
             report.unchanged = counts.unchanged
             if full and report.complete:
-                report.retired = catalog_import.retire_absent(connection, run_id, stream.source)
-            catalog_import.rebuild_search_words(connection)
+                report.retired = catalog_staging.retire_absent(connection, run_id, stream.source)
+            catalog_staging.rebuild_search_words(connection)
     finally:
         if loader is not None and connection is not None:
             loader.close()
             if not connection.closed:
                 connection.rollback()
-                catalog_import.clear_run(connection, run_id)
+                catalog_staging.clear_run(connection, run_id)
     return report

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import Row, case, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct, Product
-from shared.repositories import catalog_search
 from shared.repositories.catalog import DEFAULT_PORTION
 from shared.repositories.common import contains_pattern, escape_like
+from shared.search import tiers
 
 # What catalog rows carry and user rows leave null: the name shown and the default portion.
 _CATALOG_ONLY = (
@@ -26,9 +27,9 @@ _CATALOG_ONLY = (
 )
 
 
-def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[Row]:
+def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[Row[Any]]:
     """The device's own matching products first (names starting with `q`, then the rest, each
-    alphabetical), then catalog products in the engine's tiers (`catalog_search`), each with its
+    alphabetical), then catalog products in the engine's tiers (`tiers`), each with its
     default portion for the per-100 g figures."""
     starts_with = case((Product.name.ilike(escape_like(q) + "%"), 0), else_=1)
     user = (
@@ -52,7 +53,7 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
         .limit(limit)
         .subquery()
     )
-    hits = catalog_search.matches(q, limit)
+    hits = tiers.matches(q, limit)
     catalog = (
         select(
             CatalogProduct.id,
@@ -75,10 +76,9 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
         .order_by(
             found.c.source_rank,
             found.c.tier,
-            found.c.popularity.desc(),
-            found.c.name_length,
-            found.c.sort_name,
-            found.c.id,
+            *tiers.in_tier_order(
+                found.c.popularity, found.c.name_length, found.c.sort_name, found.c.id
+            ),
         )
         .limit(limit)
     )

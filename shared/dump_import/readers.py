@@ -24,11 +24,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
-from shared.domain.catalog_mapping import OFF_NUTRIMENTS_READ, SOURCE_OFF, SOURCE_USDA
+from shared.domain.catalog_mapping import (
+    FDC_NUTRIENTS_READ,
+    OFF_NUTRIMENTS_READ,
+    SOURCE_OFF,
+    SOURCE_USDA,
+)
 
 FORMATS = ("off-jsonl", "off-csv", "off-parquet", "fdc-json", "fdc-csv")
 FDC_JSON_KEYS = ("SRLegacyFoods", "FoundationFoods", "SurveyFoods", "BrandedFoods")
@@ -133,7 +138,7 @@ def _binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     raw = path.open("rb")
     if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return raw, gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return raw, cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))  # a binary stream
     raw.seek(0)
     return raw, raw
 
@@ -274,7 +279,6 @@ def _fdc_json(path: Path, advance: Callable[[int], None]) -> Iterator[SourceReco
         advance(raw.tell())
 
 
-_FDC_NUTRIENTS = {1008, 2048, 2047, 1062, 1003, 1004, 1005, 1050}
 _FDC_DATA_TYPES = {
     "sr_legacy_food": "SR Legacy",
     "foundation_food": "Foundation",
@@ -296,7 +300,7 @@ def _fdc_csv(path: Path, advance: Callable[[int], None]) -> Iterator[SourceRecor
     amounts: dict[str, dict[int, str]] = {}
     for row in _csv_rows(folder / "food_nutrient.csv"):
         nutrient = int(row["nutrient_id"]) if row["nutrient_id"].isdigit() else 0
-        if nutrient in _FDC_NUTRIENTS:
+        if nutrient in FDC_NUTRIENTS_READ:
             amounts.setdefault(row["fdc_id"], {})[nutrient] = row["amount"]
     units = {r["id"]: r["name"] for r in _csv_rows(folder / "measure_unit.csv")}
     categories = {r["id"]: r["description"] for r in _csv_rows(folder / "food_category.csv")}

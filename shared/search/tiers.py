@@ -1,21 +1,16 @@
 """The catalog's search engine: which catalog products match a query, and in which ranking tier.
 
-Every tier is a bounded candidate set read from an index (never a sort of every match), on text
-folded (lower case, no accents) by the database's `catalog_fold`, as the stored search columns are:
-
-0. exact name;
-1. generic foods (USDA SR Legacy / Foundation / Survey, shipped basics) whose name starts with
-   the query or whose part before the first comma equals it;
-2. every query word is a word of the name or brand, in any order, the last one as a prefix (it
-   may still be being typed) (`search_document`);
-3. substring of name or brand (trigram index), from 3 characters, when tier 2 did not fill a page;
-4. when fewer than a page matched so far, typo-tolerant: each word replaced by the closest word of
-   the catalog's vocabulary (`catalog_search_words`, trigram similarity), whose best-ranked
-   products are read by primary key and must hold every corrected word. A word with no close
-   vocabulary word makes the tier match nothing: every tier matches every word of the query.
-
-Inside a tier: most scanned first (Open Food Facts' unique scans), then the shorter name; a product
-keeps its best tier. The exact and generic tiers are small and sorted whole.
+What each tier matches is the README's "Search ranking" (tiers 0 to 4 there are the `tier` values
+here); this module is how each is read. Every tier is a bounded candidate set read from an index
+(never a sort of every match), on text folded (lower case, no accents) by the database's
+`catalog_fold`, as the stored search columns are: 0 by the folded name, 1 by the generic foods'
+partial indexes, 2 by `search_document` (every query word a word, the last one a prefix), 3 by
+the trigram index of name + brand (3 characters on, when tier 2 did not fill a page), 4 by
+`catalog_search_words` (each word replaced by its closest vocabulary word by trigram
+similarity; that word's best-ranked products are read by primary key and must hold every
+corrected word; a word with nothing close makes the tier match nothing, so every tier matches
+every word of the query). A product keeps its best tier; inside a tier the order is
+`in_tier_order`. The exact and generic tiers are small and sorted whole.
 
 The word tier can match millions of rows, and each way of reading them has a bad case. Walking
 the rank index (`ix_catalog_products_rank`: popularity, then id, an order that says nothing about
@@ -42,9 +37,11 @@ Shorter ones, or one that no vocabulary word starts, stay prefixes.
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Integer, Subquery, text
+from sqlalchemy import Integer, SQLColumnExpression, Subquery, column, func, text
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.sql.expression import ClauseList
 
 from shared.repositories.common import contains_pattern, escape_like
 
@@ -62,6 +59,30 @@ WALK_FROM_PRODUCTS = 2000
 # bounded: the deepest one may start at this offset, and the window is at most this plus the
 # largest limit (200) = 1000 rows per tier.
 MAX_SEARCH_OFFSET = 800
+
+
+def in_tier_order(
+    popularity: SQLColumnExpression[int],
+    name_length: SQLColumnExpression[int],
+    search_name: SQLColumnExpression[str],
+    product_id: SQLColumnExpression[Any],
+) -> tuple[SQLColumnExpression[Any], ...]:
+    """Inside a tier: most scanned first (Open Food Facts' unique scans), then the shorter name,
+    then by folded name and id, so that pages neither overlap nor skip."""
+    return (popularity.desc(), name_length, search_name, product_id)
+
+
+# The same order inside the tiers' statement, where each tier's window is cut by it.
+_IN_TIER_ORDER_SQL = str(
+    ClauseList(
+        *in_tier_order(
+            column("popularity"),
+            func.length(column("search_name")),
+            column("search_name"),
+            column("id"),
+        )
+    ).compile()  # no dialect's own syntax in these terms
+)
 _TIERS_SQL = """
 WITH completions AS (
     SELECT word, products FROM catalog_search_words
@@ -93,12 +114,12 @@ WITH completions AS (
 ), exact AS (
     SELECT id, 0 AS tier FROM catalog_products
     WHERE search_name = catalog_fold(:query)
-    ORDER BY popularity DESC, length(search_name), id LIMIT :window
+    ORDER BY IN_TIER_ORDER LIMIT :window
 ), generic AS (
     SELECT id, 1 AS tier FROM catalog_products
     WHERE is_generic
       AND (search_name LIKE catalog_fold(:prefix) OR search_head = catalog_fold(:query))
-    ORDER BY popularity DESC, length(search_name), id LIMIT :window
+    ORDER BY IN_TIER_ORDER LIMIT :window
 ), words_among_best AS (
     SELECT id FROM (
         SELECT id, search_document FROM catalog_products
@@ -144,11 +165,11 @@ WITH completions AS (
       AND search_document @@ (
           SELECT to_tsquery('simple', string_agg(word, ' & ')) FROM corrections
       )
-    ORDER BY popularity DESC, length(search_name), id LIMIT :window
+    ORDER BY IN_TIER_ORDER LIMIT :window
 )
 SELECT DISTINCT ON (id) id, tier FROM (SELECT * FROM found UNION ALL SELECT * FROM typo) AS tiers
 ORDER BY id, tier
-"""
+""".replace("IN_TIER_ORDER", _IN_TIER_ORDER_SQL)
 
 
 def query_words(query: str) -> list[str]:

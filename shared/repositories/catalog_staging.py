@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,7 +73,7 @@ def copy_batch(
     copied = 0
     with connection.cursor() as cursor:
         statement = f"COPY catalog_import_staging ({_COLUMNS}) FROM STDIN"
-        with cursor.copy(statement) as copy:  # type: ignore[arg-type]
+        with cursor.copy(statement) as copy:
             for record in records:
                 copy.write_row(staging_row(run_id, record))
                 copied += 1
@@ -157,7 +157,7 @@ _INSERT_PORTIONS = f"""
 """
 
 
-def last_staged(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> int | None:
+def _last_staged(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> int | None:
     """The run's highest staging sequence number (one index probe), None before its first row."""
     row = connection.execute(
         "SELECT max(seq) FROM catalog_import_staging WHERE run_id = %s", (run_id,)
@@ -166,23 +166,39 @@ def last_staged(connection: psycopg.Connection[Any], run_id: uuid.UUID) -> int |
     return None if row is None else row[0]
 
 
-def merge_chunk(
+def _merge_chunk(
     connection: psycopg.Connection[Any], run_id: uuid.UUID, first: int, last: int
 ) -> MergeCounts:
-    """Merge the staged rows `first..last` of the run in one transaction."""
     params = {"run_id": run_id, "first": first, "last": last}
-    with connection.transaction():
-        row = connection.execute(_UPSERT, params).fetchone()
-        assert row is not None
-        staged, inserted, updated = row
-        if inserted or updated:
-            connection.execute(_CLEAR_PORTIONS, params)
-            connection.execute(_INSERT_PORTIONS, params)
+    row = connection.execute(_UPSERT, params).fetchone()
+    assert row is not None
+    staged, inserted, updated = row
+    if inserted or updated:
+        connection.execute(_CLEAR_PORTIONS, params)
+        connection.execute(_INSERT_PORTIONS, params)
     return MergeCounts(inserted, updated, staged - inserted - updated)
 
 
-def chunks(first: int, last: int, size: int = MERGE_CHUNK) -> Sequence[tuple[int, int]]:
-    return [(start, min(start + size - 1, last)) for start in range(first, last + 1, size)]
+def merge_pending(
+    connection: psycopg.Connection[Any],
+    run_id: uuid.UUID,
+    after_seq: int,
+    merged: Callable[[int, MergeCounts], None],
+    keep_going: Callable[[], bool] = lambda: True,
+) -> bool:
+    """Merge the run's staged rows after `after_seq`, `MERGE_CHUNK` rows per transaction, while
+    `keep_going()`; `merged(last_seq, counts)` runs inside each chunk's transaction, so a mark it
+    writes commits with the chunk. True when every staged row is merged."""
+    last_staged = _last_staged(connection, run_id)
+    if last_staged is None:
+        return True
+    for first in range(after_seq + 1, last_staged + 1, MERGE_CHUNK):
+        if not keep_going():
+            return False
+        last = min(first + MERGE_CHUNK - 1, last_staged)
+        with connection.transaction():
+            merged(last, _merge_chunk(connection, run_id, first, last))
+    return True
 
 
 def retire_absent(connection: psycopg.Connection[Any], run_id: uuid.UUID, source: str) -> int:
@@ -202,8 +218,8 @@ def retire_absent(connection: psycopg.Connection[Any], run_id: uuid.UUID, source
         return cursor.rowcount
 
 
-# The typo-tolerant search tier's vocabulary (`catalog_search`): every word of the documents, how
-# many products hold it and the ids of its best ranked 60 (the largest search page).
+# The typo-tolerant search tier's vocabulary (`shared.search.tiers`): every word of the
+# documents, how many products hold it and the ids of its best ranked 60 (the largest search page).
 REBUILD_SEARCH_WORDS = """
 DELETE FROM catalog_search_words;
 INSERT INTO catalog_search_words (word, products, best)
