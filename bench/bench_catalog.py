@@ -240,11 +240,12 @@ def run(url: str) -> str:
 
 
 def main() -> None:
-    from bench import bench_search
+    from bench import bench_import_shapes, bench_search
     from bench.harness import prepare_database
 
     url = prepare_database()
     print(run(url), end="\n\n", flush=True)
+    print(bench_import_shapes.run(url), end="\n\n", flush=True)
     print(bench_search.run(url), flush=True)
 
 
