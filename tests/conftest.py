@@ -28,7 +28,7 @@ from infra.local.gateway import ApiGateway
 from infra.local.pgbouncer import pgbouncer, pooled_transactions
 from infra.local.template import api_config
 from shared.db.engine import driver_url, tool_engine
-from tests.support import pooled_rerun
+from tests.support import background
 from tests.support.api import Device
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "countonme_test")
@@ -66,23 +66,25 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the pooled rerun now when it was collected: it runs beside the suite."""
-    if os.environ.get("TEST_POOLER") or not any(
-        item.nodeid.startswith(pooled_rerun.TEST_FILE) for item in items
-    ):
+    """Start the background runs of the collected tests that wait for one
+    (`tests/support/background.py`)."""
+    if os.environ.get("TEST_POOLER"):
         return
-    _state["pooled_run"] = pooled_rerun.start(shares_embedded_server="server" in _state)
+    collected = {item.nodeid for item in items}
+    jobs = [background.pooled_rerun("server" in _state), background.served_fuzz()]
+    runs = background.Background([job for job in jobs if job.test in collected])
+    runs.start()
+    _state["background"] = runs
 
 
 @pytest.fixture(scope="session")
-def pooled_run() -> pooled_rerun.PooledRun:
-    """The pooled rerun the collection started (`tests/support/pooled_rerun.py`)."""
-    return _state["pooled_run"]
+def background_runs() -> background.Background:
+    return _state["background"]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if (run := _state.pop("pooled_run", None)) is not None:
-        run.stop()  # a session cut short does not leave it running
+    if (runs := _state.pop("background", None)) is not None:
+        runs.stop()
     if (pooler := _state.pop("pooler", None)) is not None:
         print(f"\npgbouncer pooled transactions: {pooled_transactions(_state['pooled_url'])}")
         pooler.__exit__(None, None, None)

@@ -27,14 +27,13 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.testclient import TestClient
 
-from infra.local import fuzz
 from infra.local.asgi import create_asgi_app
 from infra.local.gateway import ApiGateway
 from infra.local.template import api_config
 from tests.support.api import bearer, register
+from tests.support.background import Background
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
-FUZZ_SECONDS = int(os.environ.get("FUZZ_SECONDS", "60"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -87,17 +86,20 @@ def test_the_document_links_creates_to_what_uses_their_ids() -> None:
     assert len(links) >= 30
 
 
-def test_served_api_phases_pass_and_generated_data_reaches_past_validation() -> None:
+def test_served_api_phases_pass_and_generated_data_reaches_past_validation(
+    request: pytest.FixtureRequest, background_runs: Background
+) -> None:
     """Schemathesis' own engine against a served API (`infra/local/fuzz.py`): the examples and
     coverage phases over every operation, then the stateful phase until `FUZZ_SECONDS`, chaining
     creates into reads, PATCH and DELETE of the created ids, with the five checks. The hooks of
     `infra/local/fuzz_hooks.py` complete valid data to meet the rules the document cannot state
     and give the first valid cases sent of each operation rows that exist, so no operation may
     end with schemathesis' "schema validation mismatch" or "missing test data" warning (the
-    device erasure is left out of the run, and the registration limit is raised for it)."""
-    result = fuzz.run(FUZZ_SECONDS, seed=20261205, phases="examples,coverage,stateful")
+    device erasure is left out of the run, and the registration limit is raised for it). It runs
+    beside the suite (`tests/support/background.py`); this waits for it."""
+    result = background_runs.outcome(request.node.nodeid, timeout_s=900)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-4000:]
+    assert result.code == 0, output[-4000:]
     for warning in ("Schema validation mismatch", "Missing test data"):
         assert warning not in output, output[output.find(warning) :][:1500]
     assert re.search(r"Coverage \(in [0-9.]+s\)\s+✅ (\d+) passed", output), output[-4000:]

@@ -4,7 +4,7 @@ and sync, run once more with the functions behind PgBouncer in transaction pooli
 transactions as RDS Proxy does. Whether the pipelined freshness check and BEGIN-with-the-first-
 statement survive such a pooler is what this shows. They run in a pytest process of their own
 (settings are read once per process), on a database of their own, started as soon as the suite
-has collected this test (`tests/support/pooled_rerun.py`, which lists the modules) so that it
+has collected this test (`tests/support/background.py`, which lists the modules) so that it
 runs beside the suite. If PgBouncer is not installed, this fails and says so.
 
 Left out: the two tests that kill the function's own server connection (marked `direct_connection`:
@@ -21,17 +21,22 @@ assertions are business rules the pooler does not touch.
 from __future__ import annotations
 
 import re
+from dataclasses import astuple
+
+import pytest
 
 from infra.local.pgbouncer import binary
-from tests.support.pooled_rerun import PooledRun
+from tests.support.background import Background
 
 # The suite goes on meanwhile and reaches this test long after the rerun has ended.
 TIMEOUT_S = 900
 
 
-def test_the_api_tests_pass_behind_a_transaction_pooler(pooled_run: PooledRun) -> None:
+def test_the_api_tests_pass_behind_a_transaction_pooler(
+    request: pytest.FixtureRequest, background_runs: Background
+) -> None:
     binary()  # PgBouncerMissingError says how to install it
-    code, stdout, stderr = pooled_run.finish(TIMEOUT_S)
+    code, stdout, stderr = astuple(background_runs.outcome(request.node.nodeid, TIMEOUT_S))
     assert code == 0, stdout[-6000:] + stderr[-2000:]
     summary = next(line for line in reversed(stdout.splitlines()) if " passed" in line)
     assert "failed" not in summary and "error" not in summary
