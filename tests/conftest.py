@@ -65,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DATABASE_URL"] = url
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` and `-k` have deselected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the background runs of the collected tests that wait for one
     (`tests/support/background.py`)."""
