@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -43,15 +44,21 @@ BASELINE_PRODUCTS = int(os.environ.get("CATALOG_BENCH_BASELINE", "20000"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def dump_file(count: int) -> Path:
+def cached_dump(name: str, count: int, write: Callable[[Path, int], None]) -> Path:
+    """The dump `name` (with `{count}` filled in) in `.local/bench-catalog/`, written by `write`
+    on first use and kept between runs."""
     folder = LOCAL_DIR / "bench-catalog"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"off-synthetic-{count}.jsonl"
+    path = folder / name.format(count=count)
     if not path.exists():
-        partial = path.with_name(path.name + ".partial")
-        synthetic.write(partial, count)
+        partial = path.with_name("partial-" + path.name)
+        write(partial, count)
         partial.rename(path)
     return path
+
+
+def dump_file(count: int) -> Path:
+    return cached_dump("off-synthetic-{count}.jsonl", count, synthetic.write)
 
 
 def empty_catalog(url: str) -> None:

@@ -13,35 +13,21 @@ wall time, products/s and peak RSS (VmHWM). The files are kept in `.local/bench-
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from bench import real_shape
-from bench.bench_catalog import empty_catalog, import_in_subprocess
-from infra.catalog import synthetic
-from infra.local.database import LOCAL_DIR
+from bench.bench_catalog import cached_dump, dump_file, empty_catalog, import_in_subprocess
 
 PRODUCTS = int(os.environ.get("CATALOG_BENCH_SHAPE_PRODUCTS", "200000"))
 
 
-def _cached(name: str, count: int, write: Callable[[Path, int], None]) -> Path:
-    folder = LOCAL_DIR / "bench-catalog"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name.format(count=count)
-    if not path.exists():
-        partial = path.with_name("partial-" + path.name)
-        write(partial, count)
-        partial.rename(path)
-    return path
-
-
 def dumps(count: int) -> dict[str, Path]:
     return {
-        "small synthetic JSONL": _cached("off-synthetic-{count}.jsonl", count, synthetic.write),
-        "real-shape JSONL (gzip)": _cached(
+        "small synthetic JSONL": dump_file(count),
+        "real-shape JSONL (gzip)": cached_dump(
             "off-real-shape-{count}.jsonl.gz", count, real_shape.write_jsonl
         ),
-        "real-shape Parquet": _cached(
+        "real-shape Parquet": cached_dump(
             "off-real-shape-{count}.parquet", count, real_shape.write_parquet
         ),
     }

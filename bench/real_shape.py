@@ -53,9 +53,10 @@ def sample_records() -> tuple[bytes, ...]:
         return tuple(line.rstrip(b"\n") for line in lines if line.strip())
 
 
-def _names(record: dict[str, Any]) -> list[str]:
-    return [value for key, value in record.items() if key.startswith("product_name")
-            and isinstance(value, str) and value.strip()]  # fmt: skip
+def _first_name(record: dict[str, Any]) -> str:
+    """The record's first non-empty `product_name*` value, or nothing."""
+    names = (v for k, v in record.items() if k.startswith("product_name") and isinstance(v, str))
+    return next((name for name in names if name.strip()), "")
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,10 @@ def vocabulary(size: int = VOCABULARY) -> Vocabulary:
     counts: Counter[str] = Counter()
     lengths: list[int] = []
     for line in sample_records():
-        for name in _names(orjson.loads(line))[:1]:
-            words = [w.lower() for w in _WORD.findall(name)]
-            if words:
-                lengths.append(len(words))
-                counts.update(set(words))
+        words = [w.lower() for w in _WORD.findall(_first_name(orjson.loads(line)))]
+        if words:
+            lengths.append(len(words))
+            counts.update(set(words))
     ranked = [word for word, _ in counts.most_common()]
     exponent, offset = _fit([count for _, count in counts.most_common()])
     chooser = random.Random(SEED)

@@ -19,6 +19,7 @@ import orjson
 import psycopg
 
 from shared.domain.catalog_mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
+from shared.domain.catalog_widths import SOURCE_ID_WIDTH
 from shared.dump_import.readers import RecordStream, SourceRecord
 from shared.repositories import catalog_staging
 
@@ -71,7 +72,7 @@ def map_batch(
             source_id = None
             if document is not None:
                 raw_id = document.get("code") or document.get("fdcId")
-                source_id = None if raw_id is None else str(raw_id)[:64]
+                source_id = None if raw_id is None else str(raw_id)[:SOURCE_ID_WIDTH]
             rejected.append(Rejected(record.number, outcome, source_id))
         else:
             accepted.append(outcome)

@@ -58,7 +58,20 @@ def _generated(name: str) -> Computed:
     return Computed(SEARCH_COLUMNS_SQL[name], persisted=True)
 
 
-class CatalogProduct(Base):
+class CatalogRecordColumns:
+    """The fields of an imported record, as a catalog product holds them and as a run stages
+    them (`shared.domain.catalog_mapping.CatalogRecord`)."""
+
+    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
+    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_WIDTH), nullable=False)
+    name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
+    brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
+    barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
+
+
+class CatalogProduct(CatalogRecordColumns, Base):
     __tablename__ = "catalog_products"
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
@@ -93,13 +106,6 @@ class CatalogProduct(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
-    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_WIDTH), nullable=False)
-    name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
-    display_name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
-    brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
-    barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
-    category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
     search_name: Mapped[str] = mapped_column(
         Text, _generated("search_name"), nullable=False, deferred=True
     )
@@ -123,7 +129,7 @@ class CatalogProduct(Base):
     updated_at: Mapped[datetime] = timestamp()
 
 
-class CatalogImportStaging(Base):
+class CatalogImportStaging(CatalogRecordColumns, Base):
     """Records of an import run, copied in batches and merged at the end (migration 0005).
     UNLOGGED: a run can always read its file again, so its staging rows skip the WAL."""
 
@@ -132,13 +138,6 @@ class CatalogImportStaging(Base):
 
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    source: Mapped[str] = mapped_column(String(SOURCE_WIDTH), nullable=False)
-    source_id: Mapped[str] = mapped_column(String(SOURCE_ID_WIDTH), nullable=False)
-    name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
-    display_name: Mapped[str] = mapped_column(String(NAME_WIDTH), nullable=False)
-    brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
-    barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
-    category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
     popularity: Mapped[int] = mapped_column(Integer, nullable=False)
     content_hash: Mapped[str] = mapped_column(String(CONTENT_HASH_WIDTH), nullable=False)
     portions: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
