@@ -35,7 +35,8 @@ from infra.local.database import LOCAL_DIR
 from shared.db.engine import driver_connection
 from shared.domain.catalog_mapping import CatalogRecord
 from shared.domain.errors import NotFoundError
-from shared.dump_import.importer import map_batch, mapper_for, run_import
+from shared.dump_import.batches import map_batch, mapper_for
+from shared.dump_import.importer import run_import
 from shared.dump_import.readers import open_records
 from shared.services import catalog as catalog_service
 

@@ -29,7 +29,7 @@ import psycopg
 
 from shared.db.engine import settings_connection
 from shared.domain.catalog_mapping import SOURCE_OFF, SOURCE_USDA
-from shared.dump_import.importer import map_batch, mapper_for
+from shared.dump_import.batches import map_batch, mapper_for
 from shared.dump_import.readers import SourceRecord
 from shared.repositories import catalog_runs, catalog_staging
 from shared.runtime.observability import instrument_handler, logger, metrics

@@ -140,6 +140,7 @@ def run(args: argparse.Namespace, console: Console, out: Console) -> ImportRepor
                 full=args.full,
                 rejects=rejects,
                 on_progress=advance,
+                read_apart=True,
             )
         finally:
             if connection is not None:

@@ -1,29 +1,27 @@
 """One catalog import run: read a dump, map and gate each record, stage accepted records in
 batches (COPY), merge the run into the live catalog, optionally retire what a full dump no longer
 holds, and report. The AWS import (one Lambda invocation per batch of a Distributed Map,
-`functions/catalog_import`) reuses `map_batch` and the same COPY and merge SQL, and merges once
-after the last batch.
+`functions/catalog_import`) reuses `batches.map_batch` and the same COPY and merge SQL, and
+merges once after the last batch.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import IO, Any
 
 import orjson
 import psycopg
 
-from shared.domain.catalog_mapping import SOURCE_USDA, CatalogRecord, Rejection, map_fdc, map_off
-from shared.domain.catalog_widths import SOURCE_ID_WIDTH
-from shared.dump_import.readers import RecordStream, SourceRecord
+from shared.domain.catalog_mapping import CatalogRecord
+from shared.dump_import.batches import Rejected, mapped_batches, mapper_for
+from shared.dump_import.reader_process import batches_read_apart
+from shared.dump_import.readers import RecordStream
 from shared.repositories import catalog_staging
-
-BATCH_SIZE = 5_000
 
 
 @dataclass
@@ -39,44 +37,6 @@ class ImportReport:
     rejected: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     complete: bool = False  # the whole file was read (no --limit cut it short)
-
-
-@dataclass(frozen=True)
-class Rejected:
-    number: int
-    reason: Rejection
-    source_id: str | None
-
-
-Mapper = Callable[[dict[str, Any]], CatalogRecord | Rejection]
-
-
-def mapper_for(source: str) -> Mapper:
-    return map_fdc if source == SOURCE_USDA else map_off
-
-
-def map_batch(
-    records: Iterable[SourceRecord], mapper: Mapper
-) -> tuple[list[CatalogRecord], list[Rejected]]:
-    """Map and gate a batch: the accepted catalog records and the rejections with their record
-    numbers. A malformed or unexpected record is a rejection, never an exception."""
-    accepted: list[CatalogRecord] = []
-    rejected: list[Rejected] = []
-    for record in records:
-        document = record.document
-        try:
-            outcome = Rejection.MALFORMED if document is None else mapper(document)
-        except (TypeError, AttributeError, ValueError, KeyError):
-            outcome = Rejection.MALFORMED
-        if isinstance(outcome, Rejection):
-            source_id = None
-            if document is not None:
-                raw_id = document.get("code") or document.get("fdcId")
-                source_id = None if raw_id is None else str(raw_id)[:SOURCE_ID_WIDTH]
-            rejected.append(Rejected(record.number, outcome, source_id))
-        else:
-            accepted.append(outcome)
-    return accepted, rejected
 
 
 def stage_batch(
@@ -124,21 +84,6 @@ class _Loader:
         self._worker.shutdown(wait=True)
 
 
-def _mapped_batches(
-    stream: Iterable[SourceRecord], mapper: Mapper, limit: int | None
-) -> Iterator[tuple[int, list[CatalogRecord], list[Rejected]]]:
-    """(records read, accepted, rejected) per batch. Each document is mapped as soon as it is
-    read, so a batch holds mapped records only: a real-shape document (about 22 KB of JSON)
-    takes several times that as Python objects, and 5,000 of them held at once were most of
-    the importer's memory."""
-    records = iter(stream) if limit is None else islice(stream, limit)
-    while True:
-        accepted, rejected = map_batch(islice(records, BATCH_SIZE), mapper)
-        if not accepted and not rejected:
-            return
-        yield len(accepted) + len(rejected), accepted, rejected
-
-
 def write_rejections(rejects: IO[bytes], rejected: list[Rejected]) -> None:
     for item in rejected:
         line = {"record": item.number, "reason": str(item.reason), "source_id": item.source_id}
@@ -153,21 +98,26 @@ def run_import(
     full: bool = False,
     rejects: IO[bytes] | None = None,
     on_progress: Callable[[int], None] = lambda _: None,
+    read_apart: bool = False,
 ) -> ImportReport:
     """Import `stream` through `connection` (None for a dry run: map and count, write nothing).
     `full` retires the source's products the dump does not hold, and only when the whole file
-    was read."""
+    was read. `read_apart` reads and maps the dump in a process of its own (`reader_process`)."""
     if full and limit is not None:
         raise ValueError("--full retires what the file lacks, so it needs the whole file")
     report = ImportReport()
-    mapper = mapper_for(stream.source)
+    batches = (
+        batches_read_apart(stream, limit)
+        if read_apart
+        else mapped_batches(stream, mapper_for(stream.source), limit)
+    )
     run_id = uuid.uuid4()
     loader = None
     if connection is not None:
         catalog_staging.clear_stale_runs(connection)
         loader = _Loader(connection, run_id)
     try:
-        for read, accepted, rejected in _mapped_batches(stream, mapper, limit):
+        for read, accepted, rejected in batches:
             report.read += read
             report.rejected.update(str(r.reason) for r in rejected)
             if rejects is not None:
@@ -186,6 +136,7 @@ def run_import(
                 report.retired = catalog_staging.retire_absent(connection, run_id, stream.source)
             catalog_staging.rebuild_search_words(connection)
     finally:
+        batches.close()  # a reading process stops here
         if loader is not None and connection is not None:
             loader.close()
             if not connection.closed:

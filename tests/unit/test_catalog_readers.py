@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.domain.catalog_mapping import map_fdc, map_off
-from shared.dump_import.importer import map_batch
+from shared.dump_import.batches import map_batch
 from shared.dump_import.readers import CatalogFileError, detect_format, open_records
 from tests.support.catalog_data import (
     FDC_FOUNDATION,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.domain.catalog_mapping import CatalogRecord, Rejection, map_off
-from shared.dump_import import importer
+from shared.dump_import import batches, importer
 from shared.dump_import.readers import RecordStream, SourceRecord
 
 RECORDS = 12_000  # more than two batches
@@ -34,7 +34,7 @@ def test_each_document_is_mapped_before_the_next_is_read(
         counts["mapped"] += 1
         return map_off(document)
 
-    monkeypatch.setattr(importer, "map_off", counting)
+    monkeypatch.setattr(batches, "map_off", counting)
     dump = tmp_path / "dump.jsonl"
     dump.write_bytes(b"")
     report = importer.run_import(None, RecordStream(dump, "off-jsonl", documents))

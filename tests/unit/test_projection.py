@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from shared.dump_import.importer import map_batch, mapper_for
+from shared.dump_import.batches import map_batch, mapper_for
 from shared.dump_import.projection import projector_for
 from shared.dump_import.readers import SourceRecord, open_records
 from tests.support.catalog_data import (
