@@ -51,10 +51,11 @@ _WORD = re.compile(r"[^\W_]+")
 # The word and substring tiers can match millions of rows; they take this many candidates per
 # result in rank-index order, and the shorter names among them come first.
 CANDIDATES_PER_RESULT = 2
-# How far the word tier walks the rank index (index-only: it covers the document), and from how
-# many products holding the query's rarest word on: below that, reading every match is cheaper.
-RANK_WALK = 30000
-WALK_FROM_PRODUCTS = 2000
+# What reading one match from the word index (and sorting it) costs against walking one row of
+# the rank index (index-only: it covers the document), and how much farther than independent
+# words predict a walk goes before it gives up: see the word tier in the module's docstring.
+WALK_COST_RATIO = 4.0
+WALK_SLACK = 3.0
 # Every tier gathers `window` rows (a page's limit plus its offset), so a search's pages are
 # bounded: the deepest one may start at this offset, and the window is at most this plus the
 # largest limit (200) = 1000 rows per tier.
@@ -103,14 +104,36 @@ WITH completions AS (
             ) AS tsquery)
         ) AS q
     ) AS last
-), rarest_word AS (
-    SELECT least(
-        (SELECT min(coalesce(w.products, 0))
-         FROM unnest(CAST(:whole_list AS text[])) AS typed(word)
-         LEFT JOIN catalog_search_words w ON w.word = catalog_fold(typed.word)),
-        CASE WHEN length(CAST(:last_word AS text)) >= 3
-             THEN (SELECT coalesce(sum(products), 0) FROM completions) END
-    ) AS products
+), word_products AS (
+    -- How many products hold each word: the whole words, then the last word's completions.
+    SELECT coalesce(w.products, 0) AS products
+    FROM unnest(CAST(:whole_list AS text[])) AS typed(word)
+    LEFT JOIN catalog_search_words w ON w.word = catalog_fold(typed.word)
+    UNION ALL
+    SELECT coalesce(sum(products), 0) FROM completions WHERE length(CAST(:last_word AS text)) >= 3
+), catalog_size AS (
+    SELECT greatest(reltuples, 1) AS products FROM pg_class
+    WHERE oid = CAST('catalog_products' AS regclass)
+), expected AS (
+    -- The products expected to hold every word if words occurred independently (NULL when no
+    -- word has counts: a prefix of 1 or 2 letters alone). The aggregate is computed whatever the
+    -- CASE says, so the logarithm never sees 0.
+    SELECT CASE WHEN min(w.products) = 0 THEN 0
+                ELSE n.products * exp(sum(ln(least(greatest(w.products, 1), n.products)
+                                             / n.products))) END
+           AS matches
+    FROM word_products w, catalog_size n GROUP BY n.products
+), walk AS (
+    -- Walk the rank index when reading every match would cost more: a walk meets `candidates`
+    -- matches after about candidates / share rows, reading costs each match `walk_cost_ratio`
+    -- times a walked row. The walk goes `walk_slack` times as far as independence predicts.
+    SELECT CAST(CASE
+        WHEN e.matches IS NULL
+            THEN :walk_slack * sqrt(:candidates * n.products / :walk_cost_ratio)
+        WHEN e.matches >= sqrt(:candidates * n.products / :walk_cost_ratio)
+            THEN :walk_slack * :candidates * n.products / e.matches
+        ELSE 0 END AS bigint) AS rows
+    FROM catalog_size n LEFT JOIN expected e ON true
 ), exact AS (
     SELECT id, 0 AS tier FROM catalog_products
     WHERE search_name = catalog_fold(:query)
@@ -123,10 +146,9 @@ WITH completions AS (
 ), words_among_best AS (
     SELECT id FROM (
         SELECT id, search_document FROM catalog_products
-        ORDER BY popularity DESC, id LIMIT :walk
+        ORDER BY popularity DESC, id LIMIT (SELECT rows FROM walk)
     ) AS best
-    WHERE coalesce((SELECT products FROM rarest_word), :walk_from) >= :walk_from
-      AND search_document @@ (SELECT q FROM word_query)
+    WHERE search_document @@ (SELECT q FROM word_query)
     LIMIT :candidates
 ), word_prefix AS (
     SELECT id, 2 AS tier FROM words_among_best
@@ -193,8 +215,8 @@ def matches(query: str, window: int) -> Subquery:
         "words": words,
         "window": window,
         "candidates": window * CANDIDATES_PER_RESULT,
-        "walk": RANK_WALK,
-        "walk_from": WALK_FROM_PRODUCTS,
+        "walk_cost_ratio": WALK_COST_RATIO,
+        "walk_slack": WALK_SLACK,
     }
     statement = text(_TIERS_SQL).bindparams(**params)
     return statement.columns(id=UUID(as_uuid=True), tier=Integer).subquery("hits")

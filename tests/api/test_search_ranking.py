@@ -99,9 +99,10 @@ def test_walking_the_rank_index_or_reading_every_match_gives_one_answer(
             for query in EXPECTED
         }
 
-    monkeypatch.setattr(tiers, "WALK_FROM_PRODUCTS", 0)  # always walk first
+    monkeypatch.setattr(tiers, "WALK_SLACK", 10**6)  # a walk covers the whole small catalog
+    monkeypatch.setattr(tiers, "WALK_COST_RATIO", 10**9)  # always walk first
     walked = results()
-    monkeypatch.setattr(tiers, "WALK_FROM_PRODUCTS", 10**9)  # never walk
+    monkeypatch.setattr(tiers, "WALK_COST_RATIO", 10**-9)  # never walk
     read = results()
     assert walked == read
     assert sum(len(ids) for ids in walked.values()) > 100
