@@ -277,9 +277,10 @@ def run(url: str) -> str:
 
 
 def explain(engine: Engine, q: str) -> str:
-    compiled = tiers.matches(q, LIMIT).element.compile(dialect=engine.dialect)
+    compiled = tiers.HITS.element.compile(dialect=engine.dialect)
+    params = compiled.construct_params(tiers.parameters(q, LIMIT))
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params)
+        rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", params)
         lines = [row[0] for row in rows]
     return "\n".join(lines)
 

@@ -76,9 +76,12 @@ class CatalogProduct(CatalogRecordColumns, Base):
     __table_args__ = (
         UniqueConstraint("source", "source_id"),
         Index("ix_catalog_products_barcode", "barcode", postgresql_where="barcode IS NOT NULL"),
+        # The exact-name tier's page, in rank order (`shared.search.tiers`).
         Index(
-            "ix_catalog_products_search_name",
+            "ix_catalog_products_search_name_rank",
             "search_name",
+            text("popularity DESC"),
+            "id",
             postgresql_ops={"search_name": "text_pattern_ops"},
         ),
         Index(

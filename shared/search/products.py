@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, case, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Session
 
 from shared.models import CatalogPortion, CatalogProduct, Product
@@ -27,11 +41,12 @@ _CATALOG_ONLY = (
 )
 
 
-def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[Row[Any]]:
-    """The device's own matching products first (names starting with `q`, then the rest, each
-    alphabetical), then catalog products in the engine's tiers (`tiers`), each with its
-    default portion for the per-100 g figures."""
-    starts_with = case((Product.name.ilike(escape_like(q) + "%"), 0), else_=1)
+@cache
+def _statement() -> Select[Any]:
+    """The search statement, built once (building it took about 4 ms a search); `search` binds
+    the device, the query's patterns, the limit and the tiers' parameters."""
+    limit = bindparam("limit", type_=Integer)
+    starts_with = case((Product.name.ilike(bindparam("own_prefix")), 0), else_=1)
     user = (
         select(
             Product.id,
@@ -45,15 +60,15 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
             *(cast(null(), column.type).label(column.key) for column in _CATALOG_ONLY),
         )
         .where(
-            Product.device_id == device_id,
+            Product.device_id == bindparam("device_id", type_=UUID(as_uuid=True)),
             Product.deleted_at.is_(None),
-            Product.name.ilike(contains_pattern(q)),
+            Product.name.ilike(bindparam("own_contains")),
         )
         .order_by(starts_with, func.lower(Product.name), Product.id)
         .limit(limit)
         .subquery()
     )
-    hits = tiers.matches(q, limit)
+    hits = tiers.HITS
     catalog = (
         select(
             CatalogProduct.id,
@@ -71,7 +86,7 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
         .outerjoin(CatalogPortion, DEFAULT_PORTION)
     )
     found = union_all(select(user), catalog).subquery()
-    statement = (
+    return (
         select(found)
         .order_by(
             found.c.source_rank,
@@ -82,4 +97,17 @@ def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[R
         )
         .limit(limit)
     )
-    return list(session.execute(statement))
+
+
+def search(session: Session, device_id: uuid.UUID, q: str, limit: int) -> list[Row[Any]]:
+    """The device's own matching products first (names starting with `q`, then the rest, each
+    alphabetical), then catalog products in the engine's tiers (`tiers`), each with its
+    default portion for the per-100 g figures."""
+    params = {
+        **tiers.parameters(q, limit),
+        "device_id": device_id,
+        "own_prefix": escape_like(q) + "%",
+        "own_contains": contains_pattern(q),
+        "limit": limit,
+    }
+    return list(session.execute(_statement(), params))

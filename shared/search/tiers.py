@@ -17,16 +17,21 @@ the rank index (`ix_catalog_products_rank`: popularity, then id, an order that s
 the words; it covers the document, so the walk reads no table rows) finds a common word's
 matches at once but walks far for a rare one. Reading every match from the word index and
 sorting them is quick for a rare word and slow for a common one. Left to choose, the planner took
-0.12 s for "greek yogurt" (4,887 matches at 3·10⁶ products). So the tier decides with the
-vocabulary's document frequencies. When the query's rarest word is in fewer than
-`WALK_FROM_PRODUCTS` products, it reads every match from the word index (at most that many; a
-miss costs nothing). Otherwise it walks the best ranked `RANK_WALK` products, takes the first
-`2 x window` that match, and reads every match only when fewer than a page matched (then the
-words co-occur in fewer than 1 product in 850: a few thousand rows). The substring tier takes
-`2 x window` in the planner's choice. "Shorter name first" among equally scanned products is
-thus exact for rare words and holds among the candidates for common ones: a rank index ordered
-by name length too put every match of a long word at its far end ("peanut butter" walked
-235,000 rows, 0.68 s).
+0.12 s for "greek yogurt" (4,887 matches at 3·10⁶ products). So the tier decides from the
+vocabulary's statistics at query time: how many products hold each word (the last word's
+completions together) and how many products the catalog holds (`pg_class.reltuples`) give the
+matches expected if the words occurred independently, `e` of `n` products. A walk meets the
+`2 x window` candidates it takes after about `2 x window x n / e` rows; reading costs about
+`WALK_COST_RATIO` walked rows a match. So the tier walks when `e >= sqrt(2 x window x n /
+WALK_COST_RATIO)` (about 7,000 matches at 2.8·10⁶ products and a page of 35), and then at most
+`WALK_SLACK` times as far as independence predicts; otherwise, and when a walk met fewer than a
+page, it reads every match. A query with no counted word (one or two letters) walks that
+farthest distance. Words that co-occur less than independence says (a brand and the products of
+other brands) only make the walk end with fewer candidates; the page keeps the rank order. The
+substring tier takes `2 x window` in the planner's choice. "Shorter name first" among equally
+scanned products is thus exact for rare words and holds among the candidates for common ones: a
+rank index ordered by name length too put every match of a long word at its far end ("peanut
+butter" walked 235,000 rows, 0.68 s).
 
 Earlier words match whole words; the last one (3 characters or more) matches the 50 most frequent
 vocabulary words that start with it, as whole words. A prefix makes the word index gather every
@@ -110,7 +115,9 @@ WITH completions AS (
     FROM unnest(CAST(:whole_list AS text[])) AS typed(word)
     LEFT JOIN catalog_search_words w ON w.word = catalog_fold(typed.word)
     UNION ALL
-    SELECT coalesce(sum(products), 0) FROM completions WHERE length(CAST(:last_word AS text)) >= 3
+    -- (an aggregate gives a row even when nothing passes WHERE: the length test is outside it)
+    SELECT products FROM (SELECT coalesce(sum(products), 0) AS products FROM completions) AS c
+    WHERE length(CAST(:last_word AS text)) >= 3
 ), catalog_size AS (
     SELECT greatest(reltuples, 1) AS products FROM pg_class
     WHERE oid = CAST('catalog_products' AS regclass)
@@ -135,9 +142,10 @@ WITH completions AS (
         ELSE 0 END AS bigint) AS rows
     FROM catalog_size n LEFT JOIN expected e ON true
 ), exact AS (
+    -- One name: the in-tier order is popularity then id here, the order of the name's index.
     SELECT id, 0 AS tier FROM catalog_products
     WHERE search_name = catalog_fold(:query)
-    ORDER BY IN_TIER_ORDER LIMIT :window
+    ORDER BY popularity DESC, id LIMIT :window
 ), generic AS (
     SELECT id, 1 AS tier FROM catalog_products
     WHERE is_generic
@@ -199,12 +207,16 @@ def query_words(query: str) -> list[str]:
     return _WORD.findall(query)
 
 
-def matches(query: str, window: int) -> Subquery:
-    """The matching catalog products as a subquery of (id, tier) with its parameters bound: at
-    most `window` per tier."""
+# The matching catalog products as a subquery of (id, tier): at most `window` per tier. Built
+# once; each execution binds `parameters(query, window)`.
+HITS: Subquery = text(_TIERS_SQL).columns(id=UUID(as_uuid=True), tier=Integer).subquery("hits")
+
+
+def parameters(query: str, window: int) -> dict[str, Any]:
+    """What `HITS` binds for `query`, `window` rows per tier."""
     query = " ".join(query.split())  # as the names are written: single spaces, no edges
     words = query_words(query)
-    params = {
+    return {
         "query": query,
         "prefix": escape_like(query) + "%",
         "contains": contains_pattern(query),
@@ -218,5 +230,3 @@ def matches(query: str, window: int) -> Subquery:
         "walk_cost_ratio": WALK_COST_RATIO,
         "walk_slack": WALK_SLACK,
     }
-    statement = text(_TIERS_SQL).bindparams(**params)
-    return statement.columns(id=UUID(as_uuid=True), tier=Integer).subquery("hits")

@@ -191,13 +191,13 @@ def test_search_pages_are_bounded(device: Device, monkeypatch: pytest.MonkeyPatc
     """Each relevance tier gathers `limit + offset` rows: a search page may start at most at
     MAX_SEARCH_OFFSET (a 422 beyond), so the deepest page's tiers gather at most 1000 rows."""
     windows: list[int] = []
-    matches = tiers.matches
+    parameters = tiers.parameters
 
     def recorded(query: str, window: int):
         windows.append(window)
-        return matches(query, window)
+        return parameters(query, window)
 
-    monkeypatch.setattr(tiers, "matches", recorded)
+    monkeypatch.setattr(tiers, "parameters", recorded)
     deepest = {"search": "apple", "limit": 200, "offset": MAX_SEARCH_OFFSET}
     assert device.get("/v1/catalog/products", params=deepest).status_code == 200
     assert windows == [MAX_SEARCH_OFFSET + 200] and windows[0] <= 1000

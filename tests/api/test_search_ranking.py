@@ -123,3 +123,33 @@ def test_a_word_that_matches_nothing_is_never_dropped(device: Device, query: str
     # The real word alone does match the catalog: the unmatched word is what empties it.
     [real] = [word for word in query.split() if word not in ("zqx7", "qqqq")]
     assert device.get("/v1/catalog/products", params={"search": real}).json()
+
+
+def walk_rows(engine: Engine, query: str) -> int:
+    """How far the word tier would walk the rank index for `query` (0: it reads every match)."""
+    compiled = tiers.HITS.element.compile(dialect=engine.dialect)
+    sql = str(compiled)
+    head = sql[: sql.index("), exact AS (")]  # the tier's statistics, ending with `walk`
+    params = compiled.construct_params(tiers.parameters(query, 35))
+    with engine.connect() as conn:
+        statement = f"{head}) SELECT rows FROM walk"  # noqa: S608 - the engine's own SQL
+        return int(conn.exec_driver_sql(statement, params).scalar_one())
+
+
+@pytest.mark.usefixtures("real_catalog")
+def test_the_walk_follows_the_words_statistics(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The word tier walks when the words are common enough for a walk to meet its candidates
+    sooner than reading every match, and then as far as their counts predict; a word no product
+    holds reads (finds nothing at once); one or two letters, which have no counts, walk."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE catalog_products")  # the catalog's size, reltuples
+    assert walk_rows(engine, "zqx7") == 0
+    assert walk_rows(engine, "c") > 0 and walk_rows(engine, "ch") > 0
+    assert walk_rows(engine, "nutella") == 0  # a few products: reading them is cheaper
+    assert walk_rows(engine, "chocolate") > 0  # in about a fifth of the sample's products
+    assert walk_rows(engine, "chocolat noir") == 0  # rarer together: reading is cheaper
+    monkeypatch.setattr(tiers, "WALK_COST_RATIO", 10**6)  # reading made dear: both walk
+    common, rarer = walk_rows(engine, "chocolate"), walk_rows(engine, "milk chocolate")
+    assert 0 < common < rarer  # and the rarer pair walks farther
