@@ -144,42 +144,26 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
-        return [int(child) for task in tasks for child in task.read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-def _peak_kib(pid: int) -> int:
-    """The process's peak resident set (VmHWM), 0 once it is gone."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
-    return next((int(line.split()[1]) for line in lines if line.startswith("VmHWM:")), 0)
-
-
-def import_in_subprocess(
-    url: str, path: Path, options: tuple[str, ...] = ()
-) -> tuple[float, int, str]:
-    """(seconds, peak RSS in KiB, report) of `make catalog-import`'s command on `path`. The
-    peak adds up each process's own (the command's and its children's: the reading process and
-    multiprocessing's resource tracker), an upper bound of what they held at once."""
+def import_in_subprocess(url: str, path: Path) -> tuple[float, int, str]:
+    """(seconds, peak RSS in KiB, report) of `make catalog-import`'s command on `path`."""
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "infra.catalog.import_dump", str(path), *options]
+    command = [sys.executable, "-m", "infra.catalog.import_dump", str(path)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    peaks: dict[int, int] = {}
+    peak = 0
+    status = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
-        for pid in (process.pid, *_children(process.pid)):
-            peaks[pid] = max(peaks.get(pid, 0), _peak_kib(pid))
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except (FileNotFoundError, ProcessLookupError):
+            break
         time.sleep(0.2)
     output = process.communicate()[0]
     if process.returncode != 0:
         raise RuntimeError(f"import failed ({process.returncode}): {output[-2000:]}")
-    return time.perf_counter() - started, sum(peaks.values()), output
+    return time.perf_counter() - started, peak, output
 
 
 def run(url: str) -> str:

@@ -6,10 +6,8 @@ figure is for 3·10⁶) each as
 - real-shape OFF JSONL, gzipped (`bench.real_shape`, about 22 KB a record),
 - real-shape Parquet of the export's schema (`bench.real_shape`),
 
-imported into an empty catalog by `make catalog-import`'s command in a process of its own, once
-with `--one-process` (the baseline: reading, mapping and loading in one process) and once as it
-runs by default (a second process reads and maps): wall time, products/s and peak RSS (VmHWM,
-the processes' peaks added up). The files are kept in `.local/bench-catalog/`.
+imported into an empty catalog by `make catalog-import`'s command in a process of its own:
+wall time, products/s and peak RSS (VmHWM). The files are kept in `.local/bench-catalog/`.
 """
 
 from __future__ import annotations
@@ -41,19 +39,16 @@ def run(url: str, count: int = PRODUCTS) -> str:
         "",
         real_shape.describe(),
         "",
-        "| dump | file MB | how | seconds | records/s | peak RSS MiB | ratio |",
-        "|---|---:|---|---:|---:|---:|---:|",
+        "| dump | file MB | seconds | records/s | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, path in dumps(count).items():
-        baseline = 0.0
-        for how, options in (("one process", ("--one-process",)), ("reading process", ())):
-            empty_catalog(url)
-            seconds, peak_kib, _ = import_in_subprocess(url, path, options)
-            baseline = baseline or seconds
-            lines.append(
-                f"| {name} | {path.stat().st_size / 1e6:,.0f} | {how} | {seconds:.1f} |"
-                f" {count / seconds:,.0f} | {peak_kib / 1024:.0f} | {baseline / seconds:.2f}x |"
-            )
+        empty_catalog(url)
+        seconds, peak_kib, _ = import_in_subprocess(url, path)
+        lines.append(
+            f"| {name} | {path.stat().st_size / 1e6:,.0f} | {seconds:.1f} |"
+            f" {count / seconds:,.0f} | {peak_kib / 1024:.0f} |"
+        )
     return "\n".join(lines)
 
 

@@ -54,12 +54,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="read only the first N records")
     parser.add_argument("--full", action="store_true", help="retire products the file lacks")
     parser.add_argument("--rejects", type=Path, help="where rejected records are listed")
-    parser.add_argument(
-        "--one-process",
-        action="store_true",
-        help="read and map the dump in this process too (one core; by default a second process"
-        " reads while this one loads)",
-    )
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -146,7 +140,6 @@ def run(args: argparse.Namespace, console: Console, out: Console) -> ImportRepor
                 full=args.full,
                 rejects=rejects,
                 on_progress=advance,
-                read_apart=not args.one_process,
             )
         finally:
             if connection is not None:

@@ -1,6 +1,6 @@
 """A dump's records mapped and gated in batches: the accepted catalog records and the
-rejections with their record numbers. The local import reads them in this process or in a
-reading process of its own (`reader_process`); the AWS import maps one batch per invocation."""
+rejections with their record numbers. The local import maps the whole dump batch by batch
+(`importer`); the AWS import maps one batch per invocation (`functions/catalog_import`)."""
 
 from __future__ import annotations
 

