@@ -15,8 +15,9 @@ vocabulary:
 - barcode lookups through the same handler: p50 and p99;
 - the worst query's plan (`EXPLAIN (ANALYZE, BUFFERS)`).
 
-`python -m bench.bench_search` runs it alone against a catalog kept between runs (imported on the
-first run) in the embedded server's `countonme_search_bench` database.
+It runs, alone (`python -m bench.bench_search`) or in `make bench-catalog`, against a catalog
+kept between runs (imported on the first run) in the embedded server's `countonme_search_bench`
+database.
 """
 
 from __future__ import annotations
@@ -285,12 +286,19 @@ def explain(engine: Engine, q: str) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    _server, url = embedded_database_url(LOCAL_DIR / "pg-bench", "countonme_search_bench")
+def search_database() -> str:
+    """The embedded server's `countonme_search_bench` database, migrated: its catalog is kept
+    between runs (importing it takes about 30 minutes)."""
     from functions.migrate.runner import upgrade_database
 
+    server, url = embedded_database_url(LOCAL_DIR / "pg-bench", "countonme_search_bench")
+    search_database.server = server  # type: ignore[attr-defined] - keep it running
     upgrade_database(url)
-    print(run(url), flush=True)
+    return url
+
+
+def main() -> None:
+    print(run(search_database()), flush=True)
 
 
 if __name__ == "__main__":
