@@ -25,13 +25,14 @@ matches expected if the words occurred independently, `e` of `n` products. A wal
 `WALK_COST_RATIO` walked rows a match. So the tier walks when `e >= sqrt(2 x window x n /
 WALK_COST_RATIO)` (about 5,000 matches at 2.8·10⁶ products and a page of 35), and then at most
 `WALK_SLACK` times as far as independence predicts; otherwise, and when a walk met fewer than a
-page, it reads every match. A query with no counted word (one or two letters) walks that
-farthest distance. Words that co-occur less than independence says (a brand and the products of
-other brands) only make the walk end with fewer candidates; the page keeps the rank order. The
-substring tier takes `2 x window` in the planner's choice. "Shorter name first" among equally
-scanned products is thus exact for rare words and holds among the candidates for common ones: a
-rank index ordered by name length too put every match of a long word at its far end ("peanut
-butter" walked 235,000 rows, 0.68 s).
+page, it reads every match. A query with no counted word (one or two letters) walks
+`WALK_SLACK` times that threshold's number of rows (about 15,000 at 2.8·10⁶ products). Words
+that co-occur less than independence says (a brand and the products of other brands) only make
+the walk end with fewer candidates; the page keeps the rank order. The substring tier takes
+`2 x window` in the planner's choice. "Shorter name first" among equally scanned products is
+thus exact for rare words and holds among the candidates for common ones: a rank index ordered
+by name length too put every match of a long word at its far end ("peanut butter" walked
+235,000 rows, 0.68 s).
 
 Earlier words match whole words; the last one (3 characters or more) matches the 50 most frequent
 vocabulary words that start with it, as whole words. A prefix makes the word index gather every
@@ -135,14 +136,16 @@ WITH completions AS (
 ), walk AS (
     -- Walk the rank index when reading every match would cost more: a walk meets `candidates`
     -- matches after about candidates / share rows, reading costs each match `walk_cost_ratio`
-    -- times a walked row. The walk goes `walk_slack` times as far as independence predicts.
+    -- times a walked row: walking pays from `worth_it` expected matches on. The walk goes
+    -- `walk_slack` times as far as independence predicts; with no counts, `walk_slack` times
+    -- `worth_it` rows.
     SELECT CAST(CASE
-        WHEN e.matches IS NULL
-            THEN :walk_slack * sqrt(:candidates * n.products / :walk_cost_ratio)
-        WHEN e.matches >= sqrt(:candidates * n.products / :walk_cost_ratio)
-            THEN :walk_slack * :candidates * n.products / e.matches
+        WHEN e.matches IS NULL THEN :walk_slack * t.worth_it
+        WHEN e.matches >= t.worth_it THEN :walk_slack * :candidates * n.products / e.matches
         ELSE 0 END AS bigint) AS rows
-    FROM catalog_size n LEFT JOIN expected e ON true
+    FROM catalog_size n
+    CROSS JOIN LATERAL (SELECT sqrt(:candidates * n.products / :walk_cost_ratio) AS worth_it) t
+    LEFT JOIN expected e ON true
 ), exact AS (
     -- One name: the in-tier order is popularity then id here, the order of the name's index.
     SELECT id, 0 AS tier FROM catalog_products
