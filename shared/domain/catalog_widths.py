@@ -10,3 +10,5 @@ CATEGORY_WIDTH = 200
 CONTENT_HASH_WIDTH = 32
 PORTION_LABEL_WIDTH = 200
 PORTION_UNIT_WIDTH = 16
+# The longest Open Food Facts delta file name (`catalog_deltas.DELTA_NAME`) is 55 characters.
+DELTA_NAME_WIDTH = 64

@@ -3,6 +3,7 @@
 from shared.models.base import Base
 from shared.models.body_weight import BodyWeight
 from shared.models.catalog import (
+    CatalogDelta,
     CatalogImportStaging,
     CatalogPortion,
     CatalogProduct,
@@ -17,6 +18,7 @@ from shared.models.rate_limit import RateLimitHit
 __all__ = [
     "Base",
     "BodyWeight",
+    "CatalogDelta",
     "CatalogImportStaging",
     "CatalogPortion",
     "CatalogProduct",

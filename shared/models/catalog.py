@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Computed,
+    DateTime,
     ForeignKey,
     Identity,
     Index,
@@ -31,6 +32,7 @@ from shared.domain.catalog_widths import (
     BRAND_WIDTH,
     CATEGORY_WIDTH,
     CONTENT_HASH_WIDTH,
+    DELTA_NAME_WIDTH,
     NAME_WIDTH,
     PORTION_LABEL_WIDTH,
     PORTION_UNIT_WIDTH,
@@ -243,3 +245,17 @@ class CatalogImportBatch(Base):
     staged: Mapped[int] = mapped_column(Integer, nullable=False)
     rejected: Mapped[dict[str, int]] = mapped_column(JSONB, nullable=False)
     staged_at: Mapped[datetime] = timestamp()
+
+
+class CatalogDelta(Base):
+    """An Open Food Facts delta file whose import completed (migration 0010): a refresh skips
+    the files recorded here; the newest `last_change` says how fresh the catalog is."""
+
+    __tablename__ = "catalog_deltas"
+    __table_args__ = (Index("ix_catalog_deltas_last_change", "last_change"),)
+
+    name: Mapped[str] = mapped_column(String(DELTA_NAME_WIDTH), primary_key=True)
+    first_change: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_change: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    applied_at: Mapped[datetime] = timestamp()

@@ -1,0 +1,264 @@
+"""`make catalog-refresh` against a local delta server and the real PostgreSQL: deltas apply
+oldest first and are recorded, a second run does nothing, a delta applied twice changes nothing,
+a refresh killed during a download or during an import resumes and completes, and a broken file
+is reported with nothing of it applied."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from infra.catalog import freshness, synthetic
+from infra.catalog.refresh import main as refresh_main
+from infra.local.delta_server import DeltaServer, serving
+from shared.repositories import catalog_deltas
+from tests.support.catalog_data import off_products
+from tests.support.deltas import DAY, FIRST_CHANGE, delta_name, write_delta
+
+ROOT = Path(__file__).resolve().parents[2]
+# A product of the sample that passes the gates; the tests rename it from one day to the next.
+CHANGED = "0000105000042"
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[DeltaServer]:
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with serving(folder) as server:
+        yield server
+
+
+@pytest.fixture
+def refresh(
+    database_url: str, clean_db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    """`make catalog-refresh` in-process against the tests' database; its exit status."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    downloads = tmp_path / "downloads"
+
+    def run(server: DeltaServer) -> int:
+        return refresh_main(["--source-url", server.url, "--downloads", str(downloads)])
+
+    run.downloads = downloads  # type: ignore[attr-defined]
+    yield run
+
+
+def renamed(product: dict[str, Any], name: str) -> dict[str, Any]:
+    """The product under another name, in every name field the mapping may read."""
+    return {**product, **{k: name for k in product if k.startswith("product_name")}}
+
+
+def two_days(folder: Path) -> None:
+    """Day 0: 300 sample products, CHANGED named "Old name"; day 1: 200 others and CHANGED named
+    "New name" (the index lists day 1 first, as the real one does)."""
+    products = off_products()
+    changed = next(p for p in products if p["code"] == CHANGED)
+    day0 = [p for p in products[:300] if p["code"] != CHANGED] + [renamed(changed, "Old name")]
+    day1 = [p for p in products[300:500] if p["code"] != CHANGED] + [renamed(changed, "New name")]
+    write_delta(folder, 0, day0)
+    write_delta(folder, 1, day1)
+
+
+def catalog(engine: Engine) -> dict[str, tuple[Any, ...]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT source_id, name, updated_at FROM catalog_products WHERE source = 'off'")
+        ).all()
+    return {r.source_id: (r.name, r.updated_at) for r in rows}
+
+
+def applied(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT name FROM catalog_deltas ORDER BY name")).scalars())
+
+
+def test_deltas_apply_oldest_first_and_a_second_run_does_nothing(
+    refresh: Any, served: DeltaServer, engine: Engine
+) -> None:
+    two_days(served.folder)
+    assert refresh(served) == 0
+    after = catalog(engine)
+    assert after[CHANGED][0] == "New name"  # day 1 applied after day 0
+    assert 400 < len(after) < 500  # the gates reject some of the sample, as for a full import
+    assert applied(engine) == [delta_name(0), delta_name(1)]
+    assert not [p for p in refresh.downloads.iterdir() if p.name.endswith((".gz", ".part"))]
+    requests = len(served.ranges)
+    assert refresh(served) == 0
+    assert len(served.ranges) == requests  # nothing downloaded again
+    assert catalog(engine) == after
+
+
+def test_a_delta_applied_twice_changes_nothing(
+    refresh: Any, served: DeltaServer, engine: Engine
+) -> None:
+    two_days(served.folder)
+    assert refresh(served) == 0
+    before = catalog(engine)
+    first = day_report(engine, 1)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM catalog_deltas WHERE name = :n"), {"n": delta_name(1)})
+    assert refresh(served) == 0  # day 1 again
+    assert catalog(engine) == before  # not even updated_at moved
+    again = day_report(engine, 1)
+    assert (again["inserted"], again["updated"]) == (0, 0)
+    assert again["unchanged"] == first["inserted"] + first["updated"] + first["unchanged"] > 150
+
+
+def day_report(engine: Engine, day: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        report: dict[str, Any] = conn.execute(
+            text("SELECT report FROM catalog_deltas WHERE name = :n"), {"n": delta_name(day)}
+        ).scalar_one()
+    return report
+
+
+def test_a_refresh_stopped_after_an_import_applies_that_file_from_disk(
+    refresh: Any, served: DeltaServer, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    two_days(served.folder)
+    real_record = catalog_deltas.record_applied
+
+    def dies(*args: Any) -> None:
+        raise KeyboardInterrupt  # the process stops between the import and its record
+
+    monkeypatch.setattr(catalog_deltas, "record_applied", dies)
+    with pytest.raises(KeyboardInterrupt):
+        refresh(served)
+    assert applied(engine) == []
+    assert (refresh.downloads / delta_name(0)).exists()
+    monkeypatch.setattr(catalog_deltas, "record_applied", real_record)
+    requests = len(served.ranges)
+    assert refresh(served) == 0
+    assert len(served.ranges) == requests + 1  # day 0 from disk, day 1 downloaded
+    assert applied(engine) == [delta_name(0), delta_name(1)]
+    assert catalog(engine)[CHANGED][0] == "New name"
+
+
+def run_in_subprocess(
+    server: DeltaServer, downloads: Path, database_url: str
+) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "infra.catalog.refresh",
+               "--source-url", server.url, "--downloads", str(downloads)]  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def kill_when(process: subprocess.Popen[bytes], ready: Any) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and not ready():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, (
+        process.stderr.read().decode()[-2000:] if process.stderr else ""
+    )
+
+
+def test_a_refresh_killed_during_a_download_resumes_it(
+    refresh: Any, served: DeltaServer, engine: Engine, database_url: str
+) -> None:
+    write_delta(served.folder, 0, off_products())  # about 3 MB
+    served.throttle = 400_000  # bytes a second: the download takes several seconds
+    part = refresh.downloads / f"{delta_name(0)}.part"
+    process = run_in_subprocess(served, refresh.downloads, database_url)
+    kill_when(process, lambda: part.exists() and part.stat().st_size > 500_000)
+    kept = part.stat().st_size
+    assert kept < (served.folder / delta_name(0)).stat().st_size, "the download had finished"
+    served.throttle = None
+    assert refresh(served) == 0
+    assert served.ranges[-1] == f"bytes={kept}-"  # resumed where it stopped
+    assert applied(engine) == [delta_name(0)]
+    assert len(catalog(engine)) == 932  # every product of the sample that passes the gates
+
+
+def test_a_refresh_killed_during_an_import_resumes_and_completes(
+    refresh: Any, served: DeltaServer, engine: Engine, database_url: str
+) -> None:
+    dump = served.folder / delta_name(0)
+    synthetic.write(dump, 60_000)  # three merge chunks
+    process = run_in_subprocess(served, refresh.downloads, database_url)
+
+    def merging() -> bool:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM catalog_products")).scalar_one())
+
+    kill_when(process, merging)
+    assert applied(engine) == []
+    assert refresh(served) == 0
+    assert applied(engine) == [delta_name(0)]
+    with gzip.open(dump, "rt") as lines:
+        assert sum(1 for _ in lines) == 60_000
+    rejected = sum(1 for _ in (refresh.downloads / f"{delta_name(0)}.rejects.jsonl").open())
+    assert len(catalog(engine)) == 60_000 - rejected
+
+
+def truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def with_a_broken_line(path: Path) -> None:
+    lines = gzip.decompress(path.read_bytes()).splitlines(keepends=True)
+    lines[50] = lines[50][: len(lines[50]) // 2] + b"\n"
+    path.write_bytes(gzip.compress(b"".join(lines)))
+
+
+@pytest.mark.parametrize("breaks", [truncated, with_a_broken_line])
+def test_a_broken_delta_is_reported_and_nothing_of_it_or_after_it_applies(
+    refresh: Any,
+    served: DeltaServer,
+    engine: Engine,
+    breaks: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    two_days(served.folder)
+    write_delta(served.folder, 2, off_products()[600:700])
+    good = (served.folder / delta_name(1)).read_bytes()
+    breaks(served.folder / delta_name(1))
+    assert refresh(served) == 1
+    assert delta_name(1) in capsys.readouterr().err
+    assert applied(engine) == [delta_name(0)]
+    assert catalog(engine)[CHANGED][0] == "Old name"  # nothing of day 1
+    assert not {p["code"] for p in off_products()[600:700]} & set(catalog(engine))  # nor day 2
+    assert not (refresh.downloads / delta_name(1)).exists()  # downloaded again next time
+    (served.folder / delta_name(1)).write_bytes(good)
+    assert refresh(served) == 0
+    assert applied(engine) == [delta_name(d) for d in (0, 1, 2)]
+    assert catalog(engine)[CHANGED][0] == "New name"
+
+
+def test_an_unreachable_source_is_one_line(
+    refresh: Any, served: DeltaServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served.shutdown()
+    served.server_close()
+    assert refresh(served) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("catalog-refresh: http://127.0.0.1:") and "\n" not in err
+
+
+def test_freshness_is_the_newest_applied_change_and_stale_after_three_days(
+    refresh: Any, served: DeltaServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert freshness.main() == 1
+    assert "no delta applied yet" in capsys.readouterr().out
+    two_days(served.folder)  # 2026-12-01 and 02
+    assert refresh(served) == 0
+    capsys.readouterr()
+    assert freshness.main() == (1 if time.time() - (FIRST_CHANGE + 2 * DAY) > 3 * DAY else 0)
+    assert "fresh through 2026-12-02T23:59:59+00:00" in capsys.readouterr().out
+    today = int(time.time() - FIRST_CHANGE) // DAY
+    write_delta(served.folder, today, off_products()[700:710])
+    assert refresh(served) == 0
+    assert freshness.main() == 0
