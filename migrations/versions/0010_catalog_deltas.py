@@ -1,7 +1,14 @@
-"""The daily refresh's record of applied Open Food Facts delta files (`catalog_deltas`): a file
-is recorded once its import has completed, so a refresh applies only the files not recorded, a
-second run does nothing and a run that stopped halfway applies its file again (the import is
-idempotent). The newest recorded `last_change` is how fresh the catalog is.
+"""The daily refresh: its record of applied Open Food Facts delta files, and each product's
+version time.
+
+- `catalog_deltas`: a file is recorded once its import has completed, so a refresh applies only
+  the files not recorded, a second run does nothing and a run that stopped halfway applies its
+  file again (the import is idempotent). The newest recorded `last_change` is how fresh the
+  catalog is.
+- `source_modified_at` on the catalog and on staged rows: when the source last changed the
+  product (`last_modified_t`). Deltas, a re-applied older delta and a monthly full dump taken
+  before the newest delta all meet in one catalog: the merge never replaces a product with an
+  older version, and a full run retires only products not changed after its dump was taken.
 
 Revision ID: 0010
 Revises: 0009
@@ -21,6 +28,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    for table in ("catalog_products", "catalog_import_staging"):
+        op.add_column(table, sa.Column("source_modified_at", sa.DateTime(timezone=True)))
     op.create_table(
         "catalog_deltas",
         sa.Column("name", sa.String(length=64), nullable=False),
@@ -41,3 +50,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_catalog_deltas_last_change", table_name="catalog_deltas")
     op.drop_table("catalog_deltas")
+    for table in ("catalog_import_staging", "catalog_products"):
+        op.drop_column(table, "source_modified_at")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypedDict
@@ -88,6 +89,9 @@ class CatalogRecord:
     category: str | None
     popularity: int
     portions: tuple[Portion, ...] = field(default_factory=tuple)
+    # When the source last changed the product (Open Food Facts' `last_modified_t`), if it says:
+    # the merge never replaces a product with an older version of it (`catalog_staging`).
+    modified_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,18 @@ def _off_per100(product: Mapping[str, Any]) -> Per100 | None:
     return Per100(kcal, protein, carbs, fat, unit)
 
 
+# The latest UNIX time a `last_modified_t` may say (9999-12-31): beyond it is not a time.
+_LAST_TIME = 253_402_300_799
+
+
+def _off_modified(product: Mapping[str, Any]) -> datetime | None:
+    """`last_modified_t` (UNIX seconds) as a UTC time, when it is one."""
+    value = product.get("last_modified_t")
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _LAST_TIME:
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
 def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
     """An Open Food Facts product document (JSONL shape) as a catalog record."""
     raw_code = product.get("code") or product.get("_id")
@@ -303,6 +319,7 @@ def map_off(product: Mapping[str, Any]) -> CatalogRecord | Rejection:
         category=_off_category(product),
         popularity=scans if isinstance(scans, int) and scans > 0 else 0,
         portions=_unique_portions(portions),
+        modified_at=_off_modified(product),
     )
 
 

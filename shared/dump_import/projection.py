@@ -25,6 +25,7 @@ _OFF_KEYS = (
     "serving_quantity",
     "serving_size",
     "unique_scans_n",
+    "last_modified_t",
 )
 _OFF_AGGREGATED = ("energy-kcal", "energy-kj", "proteins", "carbohydrates", "fat")
 _FDC_KEYS = (

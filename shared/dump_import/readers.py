@@ -166,6 +166,7 @@ def _off_csv_document(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row in the JSONL product document's shape (empty fields are absent)."""
     tags = row.get("categories_tags") or ""
     scans = row.get("unique_scans_n") or ""
+    modified = row.get("last_modified_t") or ""
     return {
         "code": row.get("code"),
         "product_name": row.get("product_name") or None,
@@ -175,6 +176,7 @@ def _off_csv_document(row: dict[str, str]) -> dict[str, Any]:
         "serving_quantity": row.get("serving_quantity") or None,
         "product_quantity_unit": row.get("product_quantity_unit") or None,
         "unique_scans_n": int(scans) if scans.isdigit() else None,
+        "last_modified_t": int(modified) if modified.isdigit() else None,
         "nutriments": {k: row[k] for k in OFF_NUTRIMENTS_READ if row.get(k)},
     }
 
@@ -205,6 +207,7 @@ _OFF_PARQUET_COLUMNS = (
     "serving_quantity",
     "product_quantity_unit",
     "unique_scans_n",
+    "last_modified_t",
     "nutriments",
 )
 

@@ -71,6 +71,8 @@ class CatalogRecordColumns:
     brand: Mapped[str | None] = mapped_column(String(BRAND_WIDTH))
     barcode: Mapped[str | None] = mapped_column(String(BARCODE_WIDTH))
     category: Mapped[str | None] = mapped_column(String(CATEGORY_WIDTH))
+    # The source's own time of the version held (migration 0010): older versions never replace it.
+    source_modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CatalogProduct(CatalogRecordColumns, Base):

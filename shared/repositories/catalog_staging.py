@@ -3,7 +3,9 @@ staged run into the live catalog in short set-based transactions, retire a sourc
 full run did not see, and clear the run. No statement here touches one product at a time.
 
 The merge is keyed by `(source, source_id)` and skips a product whose content hash is unchanged,
-so re-importing a file writes nothing (`updated_at` stays). Each chunk of staged rows is one
+so re-importing a file writes nothing (`updated_at` stays), and one whose source says it is older
+than the version held (`source_modified_at`), so an older delta or dump never undoes a newer
+change; both count as unchanged. Each chunk of staged rows is one
 transaction: products are upserted, then the changed ones get their portions replaced. A run that
 dies leaves every product either as it was or fully merged, and running the file again completes
 it. Only row locks are taken: search and barcode lookups keep reading (MVCC) throughout.
@@ -24,7 +26,7 @@ from shared.domain.catalog_mapping import CatalogRecord
 
 _COLUMNS = (
     "run_id, source, source_id, name, display_name, brand, barcode, category, popularity,"
-    " content_hash, portions"
+    " content_hash, portions, source_modified_at"
 )
 MERGE_CHUNK = 20_000
 STALE_RUN_AGE = "1 day"
@@ -50,7 +52,8 @@ def _portion_json(record: CatalogRecord) -> bytes:
 
 
 def staging_row(run_id: uuid.UUID, record: CatalogRecord) -> tuple[Any, ...]:
-    """The staging row of `record`, with the digest of everything the catalog will store."""
+    """The staging row of `record`, with the digest of everything the catalog will store but
+    the source's version time (a newer time with the same content is no change to the catalog)."""
     portions = _portion_json(record)
     fields = (
         record.source,
@@ -63,7 +66,7 @@ def staging_row(run_id: uuid.UUID, record: CatalogRecord) -> tuple[Any, ...]:
         record.popularity,
     )
     digest = hashlib.blake2b(orjson.dumps(fields) + portions, digest_size=16).hexdigest()
-    return (run_id, *fields, digest, portions.decode())
+    return (run_id, *fields, digest, portions.decode(), record.modified_at)
 
 
 def copy_batch(
@@ -108,27 +111,36 @@ class MergeCounts:
 
 
 # The statements below are composed of these constants only, never of input (S608 is off here).
-# The chunk's records, the last staged of each product winning.
+# The chunk's records, one a product: its newest version, the last staged among equals.
 _CHUNK = """
     SELECT DISTINCT ON (source, source_id) *
     FROM catalog_import_staging
     WHERE run_id = %(run_id)s AND seq BETWEEN %(first)s AND %(last)s
-    ORDER BY source, source_id, seq DESC
+    ORDER BY source, source_id, source_modified_at DESC NULLS LAST, seq DESC
+"""
+# Whether the incoming version `i` replaces the held one `c`: a newer one does, an older one
+# never; with equal times (or a source that gives none) only a different content does.
+_REPLACES = """
+    CASE WHEN c.source_modified_at IS NULL OR {i}.source_modified_at IS NULL
+              OR c.source_modified_at = {i}.source_modified_at
+         THEN c.content_hash IS DISTINCT FROM {i}.content_hash
+         ELSE {i}.source_modified_at > c.source_modified_at END
 """
 _UPSERT = f"""
     WITH incoming AS ({_CHUNK}),
     upserted AS (
         INSERT INTO catalog_products AS c (id, source, source_id, name, display_name, brand,
-                                           barcode, category, popularity, content_hash)
+                                           barcode, category, popularity, content_hash,
+                                           source_modified_at)
         SELECT gen_random_uuid(), source, source_id, name, display_name, brand, barcode,
-               category, popularity, content_hash
+               category, popularity, content_hash, source_modified_at
         FROM incoming
         ON CONFLICT (source, source_id) DO UPDATE
         SET name = EXCLUDED.name, display_name = EXCLUDED.display_name, brand = EXCLUDED.brand,
             barcode = EXCLUDED.barcode, category = EXCLUDED.category,
             popularity = EXCLUDED.popularity, content_hash = EXCLUDED.content_hash,
-            updated_at = now()
-        WHERE c.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+            source_modified_at = EXCLUDED.source_modified_at, updated_at = now()
+        WHERE {_REPLACES.format(i="EXCLUDED")}
         RETURNING (xmax = 0) AS inserted
     )
     SELECT (SELECT count(*) FROM incoming),
@@ -203,7 +215,8 @@ def merge_pending(
 
 def retire_absent(connection: psycopg.Connection[Any], run_id: uuid.UUID, source: str) -> int:
     """Delete `source`'s products that the run did not stage (with their portions); a run that
-    read its whole dump calls this, so the catalog holds exactly that dump's products."""
+    read its whole dump calls this, so the catalog holds that dump's products, and those a delta
+    added or changed after the dump's newest change (the dump was taken before them)."""
     with connection.transaction():
         cursor = connection.execute(
             """
@@ -211,7 +224,9 @@ def retire_absent(connection: psycopg.Connection[Any], run_id: uuid.UUID, source
             WHERE c.source = %(source)s AND NOT EXISTS (
                 SELECT 1 FROM catalog_import_staging s
                 WHERE s.run_id = %(run_id)s AND s.source = c.source AND s.source_id = c.source_id
-            )
+            ) AND (c.source_modified_at IS NULL OR c.source_modified_at <= coalesce(
+                (SELECT max(s.source_modified_at) FROM catalog_import_staging s
+                 WHERE s.run_id = %(run_id)s), 'infinity'))
             """,
             {"source": source, "run_id": run_id},
         )

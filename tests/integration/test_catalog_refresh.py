@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine, text
 
 from infra.catalog import freshness, synthetic
+from infra.catalog.import_dump import main as import_main
 from infra.catalog.refresh import main as refresh_main
 from infra.local.delta_server import DeltaServer, serving
 from shared.repositories import catalog_deltas
@@ -53,9 +55,11 @@ def refresh(
     yield run
 
 
-def renamed(product: dict[str, Any], name: str) -> dict[str, Any]:
-    """The product under another name, in every name field the mapping may read."""
-    return {**product, **{k: name for k in product if k.startswith("product_name")}}
+def renamed(product: dict[str, Any], name: str, day: int) -> dict[str, Any]:
+    """The product under another name (in every name field the mapping may read), as changed
+    during the `day`-th delta's window."""
+    names = {k: name for k in product if k.startswith("product_name")}
+    return {**product, **names, "last_modified_t": FIRST_CHANGE + day * DAY + 60}
 
 
 def two_days(folder: Path) -> None:
@@ -63,8 +67,10 @@ def two_days(folder: Path) -> None:
     "New name" (the index lists day 1 first, as the real one does)."""
     products = off_products()
     changed = next(p for p in products if p["code"] == CHANGED)
-    day0 = [p for p in products[:300] if p["code"] != CHANGED] + [renamed(changed, "Old name")]
-    day1 = [p for p in products[300:500] if p["code"] != CHANGED] + [renamed(changed, "New name")]
+    day0 = [p for p in products[:300] if p["code"] != CHANGED] + [renamed(changed, "Old name", 0)]
+    day1 = [p for p in products[300:500] if p["code"] != CHANGED] + [
+        renamed(changed, "New name", 1)
+    ]
     write_delta(folder, 0, day0)
     write_delta(folder, 1, day1)
 
@@ -106,12 +112,12 @@ def test_a_delta_applied_twice_changes_nothing(
     before = catalog(engine)
     first = day_report(engine, 1)
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM catalog_deltas WHERE name = :n"), {"n": delta_name(1)})
-    assert refresh(served) == 0  # day 1 again
+        conn.execute(text("DELETE FROM catalog_deltas"))
+    assert refresh(served) == 0  # both days again: day 0 holds an older CHANGED
     assert catalog(engine) == before  # not even updated_at moved
-    again = day_report(engine, 1)
-    assert (again["inserted"], again["updated"]) == (0, 0)
-    assert again["unchanged"] == first["inserted"] + first["updated"] + first["unchanged"] > 150
+    again = [day_report(engine, day) for day in (0, 1)]
+    assert [(r["inserted"], r["updated"]) for r in again] == [(0, 0), (0, 0)]
+    assert again[1]["unchanged"] == first["inserted"] + first["updated"] + first["unchanged"]
 
 
 def day_report(engine: Engine, day: int) -> dict[str, Any]:
@@ -204,6 +210,12 @@ def test_a_refresh_killed_during_an_import_resumes_and_completes(
     assert len(catalog(engine)) == 60_000 - rejected
 
 
+def write_jsonl(path: Path, products: list[dict[str, Any]]) -> Path:
+    with gzip.open(path, "wb") as out:
+        out.writelines(orjson.dumps(p) + b"\n" for p in products)
+    return path
+
+
 def truncated(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
@@ -262,3 +274,25 @@ def test_freshness_is_the_newest_applied_change_and_stale_after_three_days(
     write_delta(served.folder, today, off_products()[700:710])
     assert refresh(served) == 0
     assert freshness.main() == 0
+
+
+def test_a_full_dump_taken_before_a_delta_neither_undoes_nor_retires_what_it_changed(
+    refresh: Any, served: DeltaServer, engine: Engine, tmp_path: Path
+) -> None:
+    sample = off_products()  # changed by 2023 at the latest
+    newcomer = {**sample[900], "code": "2000000000015", "last_modified_t": FIRST_CHANGE + 60}
+    dump = [p for p in sample if p["code"] != sample[900]["code"]]
+    rejects = ["--rejects", str(tmp_path / "r.jsonl")]
+    assert import_main([str(write_jsonl(tmp_path / "all.jsonl.gz", sample)), *rejects]) == 0
+    write_delta(served.folder, 0, [renamed(sample[0], "Changed in the delta", 0), newcomer])
+    assert refresh(served) == 0
+    before = catalog(engine)
+    full = write_jsonl(tmp_path / "full.jsonl.gz", dump[:800])
+    assert import_main([str(full), "--full", *rejects]) == 0
+    after = catalog(engine)
+    assert after[sample[0]["code"]][0] == "Changed in the delta"  # the dump's is older
+    assert "2000000000015" in after  # added after the dump was taken: not retired
+    kept = {p["code"] for p in dump[:800]}
+    retired = {p["code"] for p in sample[800:]} & set(before)
+    assert len(retired) > 150 and not retired & set(after)  # absent, older than the dump
+    assert len(kept & set(after)) > 700

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.domain.catalog_mapping import CatalogRecord, Rejection, map_fdc, map_off
-from tests.support.catalog_data import fdc_api_food, foundation_foods, off_product, off_products
+from shared.dump_import.readers import open_records
+from tests.support.catalog_data import (
+    OFF_CSV,
+    OFF_JSONL,
+    OFF_PARQUET,
+    fdc_api_food,
+    foundation_foods,
+    off_product,
+    off_products,
+)
 
 BOVETTI = "0000101209159"
 
@@ -181,3 +191,31 @@ def test_fdc_liquid_is_per_100_ml() -> None:
         ("1 bottle (500 ml)", 500, "ml"),
     ]
     assert water.portions[0].calories == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1_682_726_341, "2023-04-28T23:59:01+00:00"),
+        (253_402_300_800, None),  # past 9999-12-31
+        (0, None),
+        (-5, None),
+        (True, None),
+        ("1682726341", None),  # the readers give integers (the CSV reader converts)
+        (None, None),
+    ],
+)
+def test_the_source_version_time_is_last_modified_t_when_it_is_a_time(
+    value: Any, expected: str | None
+) -> None:
+    product = off_product("0000105000042")
+    product["last_modified_t"] = value
+    record = accepted(map_off(product))
+    assert (record.modified_at and record.modified_at.isoformat()) == expected
+
+
+@pytest.mark.parametrize("sample", [OFF_JSONL, OFF_CSV, OFF_PARQUET], ids=lambda p: p.name)
+def test_every_sample_product_carries_its_version_time_in_every_format(sample: Path) -> None:
+    documents = (r.document for r in open_records(sample) if r.document is not None)
+    records = [r for r in map(map_off, documents) if isinstance(r, CatalogRecord)]
+    assert len(records) > 600 and all(r.modified_at is not None for r in records)
