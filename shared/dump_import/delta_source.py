@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import urllib.request
 from dataclasses import dataclass
+from http.client import HTTPResponse
 from typing import IO
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -34,15 +35,16 @@ def base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _get(url: str, headers: dict[str, str]) -> IO[bytes]:
+def _get(url: str, headers: dict[str, str]) -> HTTPResponse:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})  # noqa: S310 (scheme checked by base_url)
     try:
-        return urllib.request.urlopen(request, timeout=TIMEOUT_S)  # type: ignore[no-any-return]  # noqa: S310
+        response: HTTPResponse = urllib.request.urlopen(request, timeout=TIMEOUT_S)  # noqa: S310
     except HTTPError as exc:
         raise DeltaSourceError(f"{url}: HTTP {exc.code}") from None
     except (URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeltaSourceError(f"{url}: {reason}") from None
+    return response
 
 
 def read_index(base: str) -> DeltaIndex:
@@ -67,7 +69,7 @@ def open_delta(base: str, name: str, start: int = 0) -> DeltaBody:
     """The file's body from byte `start` (from 0 when the server ignores the Range)."""
     headers = {"Range": f"bytes={start}-"} if start else {}
     response = _get(base + name, headers)
-    status = getattr(response, "status", 200)
+    status = response.status
     length = response.headers.get("Content-Length")
     if status == 206:
         match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", ""))
