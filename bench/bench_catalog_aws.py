@@ -22,9 +22,9 @@ import orjson
 from bench.bench_catalog import dump_file, empty_catalog
 from bench.harness import Timing, prepare_database
 from functions.catalog_import import handler
-from infra.catalog.aws_import import item_lines
 from shared.db.engine import driver_connection
 from shared.dump_import.importer import run_import
+from shared.dump_import.items import item_lines
 from shared.dump_import.readers import open_records
 
 PRODUCTS = int(os.environ.get("CATALOG_AWS_BENCH_PRODUCTS", "100000"))
@@ -52,7 +52,7 @@ def batches(lines: list[bytes]) -> list[list[Any]]:
 
 def run(url: str) -> str:
     path = dump_file(PRODUCTS)
-    lines = list(item_lines(open_records(path)))
+    lines = list(item_lines(stream := open_records(path), stream.source))
     grouped = batches(lines)
 
     empty_catalog(url)

@@ -12,6 +12,16 @@ plain connection per sandbox as the import role, whose own statement timeout fit
   `{"done": false}` makes the state machine call it again.
 - `finish`: retire (full runs), rebuild the search vocabulary, write and return the report.
 
+The CatalogRefresh state machine (Open Food Facts' daily deltas) calls three more steps here, the
+ones that need the database (its fetch function has none):
+
+- `pending_deltas`: of the index's files, `{"files": [{"name": ...}]}`, those not applied yet,
+  oldest first;
+- `record_delta`: `{"name", "report"}` records a file whose import succeeded;
+- `freshness`: the newest applied file's last change, published as the `CatalogFreshThrough`
+  (UNIX seconds) and `CatalogAgeHours` metrics (the stage's staleness alarm watches the age);
+  operators invoke it to ask how fresh the catalog is.
+
 A database that cannot serve raises `DatabaseUnavailable`, which the state machine retries with
 backoff; a malformed event raises `InvalidImportEvent`, which it does not.
 """
@@ -22,16 +32,18 @@ import hashlib
 import os
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import psycopg
 
 from shared.db.engine import settings_connection
+from shared.domain.catalog_deltas import DeltaFile, DeltaIndex, delta_file, pending
 from shared.domain.catalog_mapping import SOURCE_OFF, SOURCE_USDA
 from shared.dump_import.batches import map_batch, mapper_for
 from shared.dump_import.readers import SourceRecord
-from shared.repositories import catalog_runs, catalog_staging
+from shared.repositories import catalog_deltas, catalog_runs, catalog_staging
 from shared.runtime.observability import instrument_handler, logger, metrics
 from shared.runtime.settings import get_settings
 
@@ -40,6 +52,8 @@ SOURCES = (SOURCE_OFF, SOURCE_USDA)
 # 20,000 rows merges in seconds; the rest is margin for a slow one).
 MERGE_MARGIN_MS = 120_000
 DEFAULT_MAX_CONCURRENCY = 10
+# The index names 14 files; a list this long is not one.
+MAX_DELTA_FILES = 100
 # Run ids are derived from the execution's ARN: the same execution (a redrive) is the same run.
 RUN_NAMESPACE = uuid.UUID("5b0c8a52-4c8e-4d5e-9a57-3f0f6c1e2a10")
 
@@ -148,10 +162,48 @@ def finish(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[s
     return report
 
 
+def _delta(value: Any) -> DeltaFile:
+    name = value.get("name") if isinstance(value, dict) else None
+    found = delta_file(name) if isinstance(name, str) else None
+    if found is None:
+        raise InvalidImportEvent("each file must have a delta file's name")
+    return found
+
+
+def pending_deltas(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    files = _required(event, "files", list)
+    if len(files) > MAX_DELTA_FILES:
+        raise InvalidImportEvent(f"at most {MAX_DELTA_FILES} files")
+    index = DeltaIndex(tuple(sorted({_delta(f) for f in files})), 0)
+    applied = catalog_deltas.applied_names(connection, [f.name for f in index.files])
+    return {"files": [{"name": f.name} for f in pending(index, applied)]}
+
+
+def record_delta(event: dict[str, Any], connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    delta = _delta(event)
+    report = _required(event, "report", dict)
+    catalog_deltas.record_applied(connection, delta, report)
+    logger.info("Delta applied", extra={"delta": delta.name, "report": report})
+    return {"recorded": delta.name}
+
+
+def freshness(connection: psycopg.Connection[Any]) -> dict[str, Any]:
+    fresh = catalog_deltas.fresh_through(connection)
+    if fresh is None:
+        return {"fresh_through": None, "age_hours": None}
+    age_hours = (datetime.now(UTC) - fresh).total_seconds() / 3600
+    metrics.add_metric(name="CatalogFreshThrough", unit="Seconds", value=fresh.timestamp())
+    metrics.add_metric(name="CatalogAgeHours", unit="Count", value=round(age_hours, 2))
+    return {"fresh_through": fresh.isoformat(), "age_hours": round(age_hours, 2)}
+
+
+STEPS = ("prepare", "batch", "merge", "finish", "pending_deltas", "record_delta", "freshness")
+
+
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = event.get("step") if isinstance(event, dict) else None
-    if step not in ("prepare", "batch", "merge", "finish"):
-        raise InvalidImportEvent("step must be prepare, batch, merge or finish")
+    if step not in STEPS:
+        raise InvalidImportEvent(f"step must be one of {', '.join(STEPS)}")
     try:
         connection = _database()
         if step == "prepare":
@@ -160,6 +212,12 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
             return batch(event, connection)
         if step == "merge":
             return merge(event, connection, context)
+        if step == "pending_deltas":
+            return pending_deltas(event, connection)
+        if step == "record_delta":
+            return record_delta(event, connection)
+        if step == "freshness":
+            return freshness(connection)
         return finish(event, connection)
     except psycopg.OperationalError as exc:
         logger.warning("Database unavailable", extra={"step": step, "error": type(exc).__name__})

@@ -4,12 +4,9 @@
     make catalog-import-aws STAGE=dev S3_URI=s3://<bucket>/dumps/off/<key>.jsonl [FULL=1]
 
 `upload` reads a dump in any format `make catalog-import` reads (JSONL, CSV or Parquet, gzipped
-or not, FDC JSON or CSV) and writes it to the stage's dump bucket as uncompressed JSON Lines,
-one item a line: `{"record": <number in the dump>, "document": <the record cut to the fields
-the mapper reads>}`. That is what the state machine's Distributed Map reads (`InputType: JSONL`,
-which takes no compression) and batches into payloads of at most 256 KiB: a whole Open Food
-Facts document is often tens of KB, a projected one a few hundred bytes. The object's metadata
-says it holds such items and of which source.
+or not, FDC JSON or CSV) and writes it to the stage's dump bucket as the import's items
+(`shared.dump_import.items`), which the state machine's Distributed Map batches into payloads of
+at most 256 KiB. The object's metadata says it holds such items and of which source.
 
 `start` checks that the object exists in the stage's bucket and holds items, starts an execution
 and prints its console link and how to follow, and redrive, it.
@@ -23,39 +20,23 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import orjson
 from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from shared.dump_import.projection import projector_for
-from shared.dump_import.readers import CatalogFileError, RecordStream, open_records
+from shared.dump_import.items import ITEMS_FORMAT, item_lines
+from shared.dump_import.readers import CatalogFileError, open_records
 
-ITEMS_FORMAT = "countonme-catalog-items-v1"
-# Far below the 256 KiB a batch may carry: a record this large is sent as a malformed one.
-MAX_ITEM_BYTES = 64 * 1024
 BUCKET_OUTPUT = "CatalogDumpBucket"
 STATE_MACHINE_OUTPUT = "CatalogImportStateMachineArn"
 
 
 class Refused(Exception):
     """A reason to do nothing, said in one line."""
-
-
-def item_lines(stream: RecordStream) -> Iterator[bytes]:
-    """The dump's records as item lines (projected; too large or malformed: a null document)."""
-    project = projector_for(stream.source)
-    for record in stream:
-        document = None if record.document is None else project(record.document)
-        line = orjson.dumps({"record": record.number, "document": document})
-        if len(line) > MAX_ITEM_BYTES:
-            line = orjson.dumps({"record": record.number, "document": None})
-        yield line + b"\n"
 
 
 def stack_outputs(stage: str, session: boto3.Session) -> dict[str, str]:
@@ -90,7 +71,7 @@ def upload(stage: str, path: Path, source: str | None, session: boto3.Session) -
     )
     with progress, tempfile.NamedTemporaryFile(suffix=".jsonl") as items:
         reading = progress.add_task("reading", total=stream.total_bytes)
-        for line in item_lines(stream):
+        for line in item_lines(stream, stream.source):
             items.write(line)
             records += 1
             if records % 10_000 == 0:

@@ -8,30 +8,39 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import orjson
+
+from shared.dump_import.readers import SourceRecord
 
 
 class BrokenDeltaFile(Exception):
     """The file is not a complete gzipped JSON Lines file; the message says where."""
 
 
-def check_delta(path: Path) -> int:
-    """The number of records in the delta file at `path`; BrokenDeltaFile when it is broken."""
-    records = 0
+def checked_records(compressed: IO[bytes], name: str) -> Iterator[SourceRecord]:
+    """The records of a gzipped delta read from `compressed`; BrokenDeltaFile (raised when the
+    reader gets there) at the first line that is not a JSON object or at a broken gzip stream."""
     try:
-        with gzip.open(path, "rb") as lines:
+        with gzip.GzipFile(fileobj=compressed, mode="rb") as lines:
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
                     continue
                 try:
                     document = orjson.loads(line)
                 except orjson.JSONDecodeError:
-                    raise BrokenDeltaFile(f"{path.name}: line {number} is not JSON") from None
+                    raise BrokenDeltaFile(f"{name}: line {number} is not JSON") from None
                 if not isinstance(document, dict):
-                    raise BrokenDeltaFile(f"{path.name}: line {number} is not a JSON object")
-                records += 1
+                    raise BrokenDeltaFile(f"{name}: line {number} is not a JSON object")
+                yield SourceRecord(number, document)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise BrokenDeltaFile(f"{path.name}: not a complete gzip file ({exc})") from None
-    return records
+        raise BrokenDeltaFile(f"{name}: not a complete gzip file ({exc})") from None
+
+
+def check_delta(path: Path) -> int:
+    """The number of records in the delta file at `path`; BrokenDeltaFile when it is broken."""
+    with path.open("rb") as compressed:
+        return sum(1 for _ in checked_records(compressed, path.name))

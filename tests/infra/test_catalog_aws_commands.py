@@ -15,6 +15,7 @@ import pytest
 from moto import mock_aws
 
 from infra.catalog import aws_import
+from shared.dump_import import items as catalog_items
 from tests.support.catalog_data import FDC_FOUNDATION, OFF_JSONL
 
 REGION = "eu-central-1"
@@ -60,7 +61,7 @@ def test_upload_writes_projected_items_with_their_source(session: boto3.Session)
     assert uri.startswith(f"s3://{bucket(session)}/dumps/off/")
     items, metadata = object_lines(session, uri)
     assert metadata == {
-        "items": aws_import.ITEMS_FORMAT,
+        "items": catalog_items.ITEMS_FORMAT,
         "source": "off",
         "records": "1000",
         "dump": OFF_JSONL.name,
@@ -70,7 +71,7 @@ def test_upload_writes_projected_items_with_their_source(session: boto3.Session)
         first = orjson.loads(dump.readline())
     assert items[0]["document"]["code"] == first["code"]
     assert "images" in first and "images" not in items[0]["document"]
-    assert max(len(orjson.dumps(item)) for item in items) < aws_import.MAX_ITEM_BYTES
+    assert max(len(orjson.dumps(item)) for item in items) < catalog_items.MAX_ITEM_BYTES
 
 
 def test_upload_of_fdc_json_makes_one_item_per_food(session: boto3.Session) -> None:
@@ -83,7 +84,7 @@ def test_a_record_too_large_for_a_batch_goes_as_a_malformed_one(
     session: boto3.Session, tmp_path: Path
 ) -> None:
     dump = tmp_path / "products.jsonl"
-    huge = {"code": "1", "product_name": "x" * (aws_import.MAX_ITEM_BYTES + 1)}
+    huge = {"code": "1", "product_name": "x" * (catalog_items.MAX_ITEM_BYTES + 1)}
     dump.write_text(json.dumps(huge) + "\n" + json.dumps({"code": "2"}) + "\n")
     items, _ = object_lines(session, aws_import.upload("dev", dump, "off", session))
     assert items == [{"record": 1, "document": None}, {"record": 2, "document": {"code": "2"}}]

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from functions.catalog_import import handler
-from infra.catalog.aws_import import item_lines
 from shared.db.engine import driver_connection
 from shared.dump_import.importer import run_import
+from shared.dump_import.items import item_lines
 from shared.dump_import.readers import open_records
 from shared.repositories import catalog_staging
 from tests.support.catalog_data import FDC_FOUNDATION, OFF_JSONL
@@ -42,7 +42,7 @@ def batches(path: Path, max_items: int = 100) -> list[list[dict[str, Any]]]:
     """The object's items grouped as ItemBatcher does: at most `max_items`, and 256 KiB."""
     grouped: list[list[dict[str, Any]]] = [[]]
     size = 0
-    for line in item_lines(open_records(path)):
+    for line in item_lines(stream := open_records(path), stream.source):
         if len(grouped[-1]) == max_items or size + len(line) > MAX_BATCH_BYTES:
             grouped.append([])
             size = 0
