@@ -228,3 +228,5 @@ build-MigrateFunction:
 	$(BUILD) migrate $(DB_PACKAGES) alembic orjson
 build-CatalogImportFunction:
 	$(BUILD) catalog_import aws-lambda-powertools sqlalchemy psycopg[binary] orjson
+build-CatalogRefreshFunction:
+	$(BUILD) catalog_refresh aws-lambda-powertools orjson

@@ -5,7 +5,8 @@ to catch dependency creep, e.g. botocore (about 80 MB) or FastAPI slipping into 
 whose cold start must stay small. They are measured on what a deploy ships: arm64 wheels with the
 bytecode Python 3.13 compiles (a build without Python 3.13 ships none and is about a quarter
 smaller). Measured on 2026-12-07: authorizer 51.2 MB, web functions 64.3 MB, migrate 54.3 MB,
-catalog import 50.8 MB; the budgets leave about 10% above that. Until then the budgets had been
+catalog import 50.8 MB (the refresh's fetch function, added later: 9.0 MB); the budgets
+leave about 10% above that. Until then the budgets had been
 set from builds without bytecode, so CI's build with Python 3.13 would have failed them.
 """
 
@@ -26,6 +27,7 @@ BUDGETS_MB = {
     "SyncFunction": 70,
     "MigrateFunction": 60,
     "CatalogImportFunction": 56,
+    "CatalogRefreshFunction": 10,
 }
 # Packages no artifact may carry (boto3/botocore come with the Lambda runtime), and packages the
 # authorizer may not carry (it must not pay FastAPI's import cost).

@@ -292,10 +292,12 @@ def test_after_the_sam_transform_each_function_has_one_group_and_both_subnets() 
     also be the import function's: checked on the template as CloudFormation receives it."""
     resources = transformed(TEMPLATE_PATH)["Resources"]
     functions = {
-        name: resource["Properties"]["VpcConfig"]
+        name: resource["Properties"].get("VpcConfig")
         for name, resource in resources.items()
         if resource["Type"] == "AWS::Lambda::Function"
     }
+    # The refresh's fetch function reads the internet and no database: outside the VPC.
+    assert functions.pop("CatalogRefreshFunction") is None
     assert len(functions) == 9
     for name, network in functions.items():
         subnets = [yaml.dump(subnet) for subnet in network["SubnetIds"]]

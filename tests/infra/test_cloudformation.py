@@ -29,6 +29,8 @@ API_FUNCTIONS = {
     "SyncFunction",
 }
 UNQUALIFIED_FUNCTIONS = {"MigrateFunction", "CatalogImportFunction"}
+# A plain AWS::Lambda::Function, outside the Globals (no VPC, no database settings).
+PLAIN_FUNCTIONS = {"CatalogRefreshFunction"}
 
 
 def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -83,7 +85,9 @@ def test_api_functions_publish_a_live_alias_and_drop_old_versions() -> None:
     assert {v["Properties"]["FunctionName"]["Ref"] for v in versions.values()} == API_FUNCTIONS
     assert {version["DeletionPolicy"] for version in versions.values()} == {"Delete"}
     functions = of_type(template, "AWS::Lambda::Function")
-    assert set(functions) == API_FUNCTIONS | UNQUALIFIED_FUNCTIONS
+    assert set(functions) == API_FUNCTIONS | UNQUALIFIED_FUNCTIONS | PLAIN_FUNCTIONS
+    for name in PLAIN_FUNCTIONS:
+        assert "SnapStart" not in functions[name]["Properties"]
     for name in API_FUNCTIONS:
         assert functions[name]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
     for name in UNQUALIFIED_FUNCTIONS:

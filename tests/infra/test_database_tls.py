@@ -33,13 +33,21 @@ def common_names(bundle: Path) -> set[str]:
 
 
 def database_functions() -> dict[str, dict[str, Any]]:
-    """Each function's environment, after the transform merged in the Globals'."""
+    """The environment of each function that reaches the database (all but the refresh's
+    fetch function), after the transform merged in the Globals'."""
     resources = transformed(TEMPLATE_PATH)["Resources"]
     return {
         name: resource["Properties"]["Environment"]["Variables"]
         for name, resource in resources.items()
-        if resource["Type"] == "AWS::Lambda::Function"
+        if resource["Type"] == "AWS::Lambda::Function" and name != "CatalogRefreshFunction"
     }
+
+
+def test_the_refresh_fetch_function_has_no_database_settings_or_secrets() -> None:
+    resources = transformed(TEMPLATE_PATH)["Resources"]
+    env = resources["CatalogRefreshFunction"]["Properties"]["Environment"]["Variables"]
+    assert not {name for name in env if name.startswith("DB_")}
+    assert "DEVICE_REF_KEY" not in env and "{{resolve:" not in str(env)
 
 
 def endpoint_export(env: dict[str, Any]) -> str:

@@ -29,7 +29,7 @@ PROVIDED_BY_THE_RUNTIME = {"boto3", "botocore", "snapshot_restore_py"}
 HANDLERS = {
     name: resource["Properties"]["Handler"].rsplit(".", 1)[0].replace(".", "/") + ".py"
     for name, resource in load_template()["Resources"].items()
-    if resource["Type"] == "AWS::Serverless::Function"
+    if resource["Type"] in ("AWS::Serverless::Function", "AWS::Lambda::Function")
 }
 SAM_ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "eu-central-1"}
 
