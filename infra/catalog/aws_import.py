@@ -10,6 +10,11 @@ at most 256 KiB. The object's metadata says it holds such items and of which sou
 
 `start` checks that the object exists in the stage's bucket and holds items, starts an execution
 and prints its console link and how to follow, and redrive, it.
+
+    make catalog-refresh-aws STAGE=dev
+
+`refresh` starts the stage's daily refresh now (what its schedule starts; docs/operations.md,
+"Daily catalog refresh"), with the same links.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from shared.dump_import.readers import CatalogFileError, open_records
 
 BUCKET_OUTPUT = "CatalogDumpBucket"
 STATE_MACHINE_OUTPUT = "CatalogImportStateMachineArn"
+REFRESH_MACHINE_OUTPUT = "CatalogRefreshStateMachineArn"
 
 
 class Refused(Exception):
@@ -102,6 +108,30 @@ def _split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+def _started(session: boto3.Session, machine: str, name: str, run_input: dict[str, Any]) -> str:
+    """Start an execution; its ARN."""
+    execution = session.client("stepfunctions").start_execution(
+        stateMachineArn=machine, name=name, input=json.dumps(run_input)
+    )
+    return str(execution["executionArn"])
+
+
+def _console(arn: str) -> str:
+    region = arn.split(":")[3]
+    return (
+        f"https://{region}.console.aws.amazon.com/states/home?region={region}"
+        f"#/v2/executions/details/{arn}"
+    )
+
+
+def refresh(stage: str, session: boto3.Session) -> dict[str, Any]:
+    """Start the stage's daily refresh now; the execution's ARN and console link."""
+    machine = stack_outputs(stage, session)[REFRESH_MACHINE_OUTPUT]
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    arn = _started(session, machine, f"refresh-{stamp}-{uuid.uuid4().hex[:8]}", {})
+    return {"execution": arn, "console": _console(arn)}
+
+
 def start(stage: str, uri: str, full: bool, session: boto3.Session) -> dict[str, Any]:
     """Start an import of the uploaded object; the execution's ARN and console link."""
     bucket, key = _split_uri(uri)
@@ -117,19 +147,9 @@ def start(stage: str, uri: str, full: bool, session: boto3.Session) -> dict[str,
         raise Refused(f"{uri} was not written by make catalog-upload (no item metadata)")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = f"import-{stamp}-{metadata['source']}-{uuid.uuid4().hex[:8]}"
-    execution = session.client("stepfunctions").start_execution(
-        stateMachineArn=outputs[STATE_MACHINE_OUTPUT],
-        name=name,
-        input=json.dumps({"key": key, "source": metadata["source"], "full": full}),
-    )
-    arn = execution["executionArn"]
-    region = arn.split(":")[3]
-    return {
-        "execution": arn,
-        "console": f"https://{region}.console.aws.amazon.com/states/home?region={region}"
-        f"#/v2/executions/details/{arn}",
-        "records": metadata.get("records", "?"),
-    }
+    run_input = {"key": key, "source": metadata["source"], "full": full}
+    arn = _started(session, outputs[STATE_MACHINE_OUTPUT], name, run_input)
+    return {"execution": arn, "console": _console(arn), "records": metadata.get("records", "?")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     go.add_argument("--stage", required=True)
     go.add_argument("--uri", required=True)
     go.add_argument("--full", action="store_true", help="retire products the dump lacks")
+    now = commands.add_parser("refresh", help="apply the new delta files now (as the schedule)")
+    now.add_argument("--stage", required=True)
     args = parser.parse_args(argv)
     session = boto3.Session()
     try:
@@ -150,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
             uri = upload(args.stage, args.file, args.source, session)
             print(f"uploaded {uri}\nnext: make catalog-import-aws STAGE={args.stage} S3_URI={uri}")
         else:
-            run = start(args.stage, args.uri, args.full, session)
-            print(f"started {run['execution']} ({run['records']} records)")
+            if args.command == "refresh":
+                run = refresh(args.stage, session)
+                print(f"started {run['execution']} (the delta files not applied yet)")
+            else:
+                run = start(args.stage, args.uri, args.full, session)
+                print(f"started {run['execution']} ({run['records']} records)")
             print(f"console: {run['console']}")
             print(
                 f"follow:  aws stepfunctions describe-execution --execution-arn {run['execution']}"
@@ -159,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"redrive: aws stepfunctions redrive-execution --execution-arn {run['execution']}"
             )
-            print("report:  s3://<bucket>/reports/<execution name>.json when it succeeds")
+            print("report:  s3://<bucket>/reports/<import execution name>.json for each import")
     except Refused as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return 2

@@ -86,12 +86,17 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(_SEND / self.server.throttle)
 
 
+def start(folder: Path, throttle: int | None = None) -> DeltaServer:
+    """The server on a free port of 127.0.0.1, serving from a thread until `shutdown()`."""
+    server = DeltaServer(folder, throttle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 @contextmanager
 def serving(folder: Path, throttle: int | None = None) -> Iterator[DeltaServer]:
     """The server on a free port of 127.0.0.1 while the block runs."""
-    server = DeltaServer(folder, throttle)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = start(folder, throttle)
     try:
         yield server
     finally:

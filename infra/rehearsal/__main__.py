@@ -11,9 +11,14 @@ Steps, each named when it fails (docs/operations.md, "Rehearsal"):
 5. application stack: `make deploy STAGE=dev` with the functions built for this machine; the
    emulator's CloudFormation runs the SAM transform and the migration custom resource, which
    must answer SUCCESS and leave the schema at the newest revision; the API has one stage;
+   (deployed with the daily refresh switched on every minute, from the delta server below);
 6. catalog upload, catalog import: `make catalog-upload` of the Open Food Facts sample and
    `make catalog-import-aws`; the execution must succeed and its report land in the bucket;
-7. smoke: `python -m infra.smoke` through the stage URL, with a barcode the import brought.
+7. scheduled refresh: the stack's EventBridge Scheduler schedule starts the refresh state
+   machine, which applies the two delta files a local server (`infra.local.delta_server`, on
+   127.0.0.1, started before the deploy) serves, through the import state machine;
+8. smoke: `python -m infra.smoke` through the stage URL, with a barcode only the second delta
+   file brought.
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from typing import Any
 
 from infra.build.lambda_python import pyenv_version_with_lambda_python
 from infra.local.database import REPO_ROOT
+from infra.local.delta_server import DeltaServer, start
 from infra.local.ports import free_port
 from infra.rehearsal import postgres
-from tests.support.catalog_data import OFF_JSONL  # the sample the importer's tests read
+from tests.support.catalog_data import OFF_JSONL, off_products  # the importer tests' sample
+from tests.support.deltas import delta_name, write_delta
 
 STAGE = "dev"
 REGION = "eu-central-1"
@@ -50,6 +57,12 @@ VENV_PYTHON = REPO_ROOT / ".venv" / "bin" / "python"
 # MiniStack's fixed credentials: the emulator accepts any; nothing here is a secret.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 IMPORT_TIMEOUT_S = 300
+REFRESH_TIMEOUT_S = 300
+# The refresh is deployed to run every minute (the stage's own schedule is daily).
+REFRESH_PARAMETERS = "CatalogRefreshEnabled=true CatalogRefreshSchedule='\"rate(1 minute)\"'"
+# A product only the second delta file holds: the smoke test finds it by barcode.
+NEWCOMER = "2000000000015"
+_delta_server: DeltaServer | None = None
 
 
 class StepFailed(Exception):
@@ -164,6 +177,18 @@ def start_emulator(state: dict[str, Any]) -> None:
     raise StepFailed("MiniStack did not answer within 60 s (logs/emulator.log)")
 
 
+def serve_deltas(state: dict[str, Any]) -> None:
+    """Two delta files of the sample, the second with a product of its own, on 127.0.0.1."""
+    global _delta_server
+    folder = WORK / "deltas"
+    folder.mkdir(parents=True, exist_ok=True)
+    sample = off_products()
+    write_delta(folder, 0, sample[:100])
+    write_delta(folder, 1, [*sample[100:150], {**sample[150], "code": NEWCOMER}])
+    _delta_server = start(folder)
+    state["delta_url"] = _delta_server.url
+
+
 def deploy_network(state: dict[str, Any]) -> None:
     run_logged("network stack", [
         str(SAM), "deploy", "--template-file", "infra/rehearsal/network.yaml",
@@ -187,7 +212,10 @@ def deploy_application(state: dict[str, Any]) -> None:
         "LAMBDA_PYTHON_PLATFORM": "x86_64-manylinux_2_28",
         **state["lambda_python_env"],
     }
-    run_logged("application stack", ["make", "deploy", f"STAGE={STAGE}"], env)
+    parameters = f"{REFRESH_PARAMETERS} CatalogDeltaSourceUrl={state['delta_url']}"
+    run_logged(
+        "application stack", ["make", "deploy", f"STAGE={STAGE}", f"PARAMETERS={parameters}"], env
+    )
     cloudformation = boto_client(state["port"], "cloudformation")
     stack = cloudformation.describe_stacks(StackName=f"countonme-{STAGE}")["Stacks"][0]
     if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
@@ -214,14 +242,14 @@ def deploy_application(state: dict[str, Any]) -> None:
         raise StepFailed(f"the job roles are {roles!r}")
 
 
-def psql(state: dict[str, Any], query: str) -> str:
+def psql(state: dict[str, Any], query: str, params: tuple[Any, ...] = ()) -> str:
     """One value, read on the rehearsal's PostgreSQL over its socket."""
     import psycopg
 
     with psycopg.connect(
         host=state["pgdata"], port=postgres.PORT, user="postgres", dbname=postgres.DATABASE
     ) as connection:
-        row = connection.execute(query).fetchone()
+        row = connection.execute(query, params).fetchone()
     return "" if row is None else str(row[0])
 
 
@@ -263,6 +291,34 @@ def import_catalog(state: dict[str, Any]) -> None:
         raise StepFailed("the import brought no product with a barcode")
 
 
+def scheduled_refresh(state: dict[str, Any]) -> None:
+    """Wait for the schedule's refresh to apply both delta files (it runs every minute)."""
+    expected = f"{delta_name(0)} {delta_name(1)}"
+    applied_names = "SELECT string_agg(name, ' ' ORDER BY name) FROM catalog_deltas"
+    deadline = time.monotonic() + REFRESH_TIMEOUT_S
+    while (applied := psql(state, applied_names)) != expected:
+        if time.monotonic() > deadline:
+            executions = refresh_executions(state)
+            raise StepFailed(f"after {REFRESH_TIMEOUT_S} s: applied {applied!r}, {executions}")
+        time.sleep(3)
+    executions = refresh_executions(state)
+    if "SUCCEEDED" not in executions.values():
+        raise StepFailed(f"the files are applied, but no refresh execution succeeded: {executions}")
+    log(f"scheduled refresh: {executions}")
+    newcomer = "SELECT count(*) FROM catalog_products WHERE barcode = %s"
+    if psql(state, newcomer, (NEWCOMER,)) != "1":
+        raise StepFailed(f"the second delta's product {NEWCOMER} is not in the catalog")
+    state["barcode"] = NEWCOMER
+
+
+def refresh_executions(state: dict[str, Any]) -> dict[str, str]:
+    stepfunctions = boto_client(state["port"], "stepfunctions")
+    machines = stepfunctions.list_state_machines()["stateMachines"]
+    [machine] = [m for m in machines if m["name"] == f"countonme-{STAGE}-catalog-refresh"]
+    listed = stepfunctions.list_executions(stateMachineArn=machine["stateMachineArn"])
+    return {e["name"]: e["status"] for e in listed["executions"]}
+
+
 def smoke(state: dict[str, Any]) -> None:
     output = run_logged("smoke", [
         str(VENV_PYTHON), "-m", "infra.smoke", state["stage_url"], "--barcode", state["barcode"],
@@ -273,18 +329,25 @@ def smoke(state: dict[str, Any]) -> None:
 STEPS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("preflight", preflight),
     ("postgres", start_postgres),
+    ("delta server", serve_deltas),
     ("emulator", start_emulator),
     ("network stack", deploy_network),
     ("database stack", deploy_database),
     ("application stack", deploy_application),
     ("catalog upload", upload_catalog),
     ("catalog import", import_catalog),
+    ("scheduled refresh", scheduled_refresh),
     ("smoke", smoke),
 ]
 
 
 def down() -> None:
     """Stop what a rehearsal started (from its state file), and forget it."""
+    global _delta_server
+    if _delta_server is not None:
+        _delta_server.shutdown()
+        _delta_server.server_close()
+        _delta_server = None
     if not STATE.exists():
         return
     state = json.loads(STATE.read_text())

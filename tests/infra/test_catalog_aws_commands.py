@@ -36,7 +36,16 @@ def session(aws_credentials: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[
             definition=json.dumps({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}),
             roleArn="arn:aws:iam::123456789012:role/machine",
         )["stateMachineArn"]
-        outputs = {aws_import.BUCKET_OUTPUT: BUCKET, aws_import.STATE_MACHINE_OUTPUT: machine}
+        refresh = session.client("stepfunctions").create_state_machine(
+            name="countonme-dev-catalog-refresh",
+            definition=json.dumps({"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/machine",
+        )["stateMachineArn"]
+        outputs = {
+            aws_import.BUCKET_OUTPUT: BUCKET,
+            aws_import.STATE_MACHINE_OUTPUT: machine,
+            aws_import.REFRESH_MACHINE_OUTPUT: refresh,
+        }
 
         def stack_outputs(stage: str, _session: boto3.Session) -> dict[str, str]:
             assert stage == "dev"
@@ -103,6 +112,15 @@ def test_start_runs_the_stages_machine_on_the_uploaded_object(session: boto3.Ses
     assert run["console"].startswith(f"https://{REGION}.console.aws.amazon.com/states/")
     assert run["execution"] in run["console"]
     assert run["records"] == "1000"
+
+
+def test_refresh_starts_the_stages_refresh_machine(session: boto3.Session) -> None:
+    run = aws_import.refresh("dev", session)
+    assert ":stateMachine:" not in run["execution"]
+    assert ":execution:countonme-dev-catalog-refresh:refresh-" in run["execution"]
+    client = session.client("stepfunctions")
+    assert json.loads(client.describe_execution(executionArn=run["execution"])["input"]) == {}
+    assert run["execution"] in run["console"]
 
 
 @pytest.mark.parametrize(

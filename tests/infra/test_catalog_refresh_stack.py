@@ -12,6 +12,7 @@ import yaml
 
 from functions.catalog_import import handler as import_handler
 from functions.catalog_refresh import handler as refresh_handler
+from infra.catalog.aws_import import REFRESH_MACHINE_OUTPUT
 from infra.local.database import REPO_ROOT
 from infra.local.template import load_template
 from shared.domain.catalog_deltas import STALE_AFTER
@@ -205,4 +206,10 @@ def test_the_schedule_may_start_the_refresh_and_nothing_else() -> None:
     assert assume["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     assert granted(role_statements("CatalogRefreshScheduleRole")) == {
         "states:StartExecution": [yaml.dump({"Ref": "CatalogRefreshStateMachine"})]
+    }
+
+
+def test_the_output_names_what_make_catalog_refresh_aws_starts() -> None:
+    assert TEMPLATE["Outputs"][REFRESH_MACHINE_OUTPUT]["Value"] == {
+        "Ref": "CatalogRefreshStateMachine"
     }
