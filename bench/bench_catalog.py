@@ -1,7 +1,7 @@
 """`make bench-catalog`: the catalog import at Open Food Facts scale, the import by record shape
-(`bench/bench_import_shapes.py`), then search on the real dumps' vocabulary in a database of its
-own (`bench/bench_search.py`); up to 45 minutes, and about 30 more on the first run, which
-imports the search benchmark's catalog.
+(`bench/bench_import_shapes.py`), the daily refresh of one delta (`bench/bench_refresh.py`), then
+search on the real dumps' vocabulary in a database of its own (`bench/bench_search.py`); up to 45
+minutes, and about 30 more on the first run, which imports the search benchmark's catalog.
 
 - A synthetic dump of `CATALOG_BENCH_PRODUCTS` (3·10⁶) products in the OFF JSONL shape
   (`infra/catalog/synthetic.py`, kept in `.local/bench-catalog/` between runs) imported into an
@@ -250,12 +250,13 @@ def run(url: str) -> str:
 
 
 def main() -> None:
-    from bench import bench_import_shapes, bench_search
+    from bench import bench_import_shapes, bench_refresh, bench_search
     from bench.harness import prepare_database
 
     url = prepare_database()
     print(run(url), end="\n\n", flush=True)
     print(bench_import_shapes.run(url), end="\n\n", flush=True)
+    print(bench_refresh.run(bench_refresh.refresh_database()), end="\n\n", flush=True)
     print(bench_search.run(bench_search.search_database()), flush=True)
 
 
