@@ -138,7 +138,7 @@ catalog-import: $(STAMP)
 catalog-refresh: $(STAMP)
 	$(BIN)/python -m infra.catalog.refresh $(if $(SOURCE_URL),--source-url "$(SOURCE_URL)")
 
-# The last change of the newest applied delta; exit status 1 when older than 3 days.
+# The last change of the newest applied delta; fails when it is older than 3 days.
 catalog-freshness: $(STAMP)
 	$(BIN)/python -m infra.catalog.freshness
 

@@ -32,6 +32,7 @@ import hashlib
 import os
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -197,28 +198,24 @@ def freshness(connection: psycopg.Connection[Any]) -> dict[str, Any]:
     return {"fresh_through": fresh.isoformat(), "age_hours": round(age_hours, 2)}
 
 
-STEPS = ("prepare", "batch", "merge", "finish", "pending_deltas", "record_delta", "freshness")
+Step = Callable[[dict[str, Any], psycopg.Connection[Any], Any], dict[str, Any]]
+STEPS: dict[str, Step] = {
+    "prepare": lambda event, connection, _: prepare(event, connection),
+    "batch": lambda event, connection, _: batch(event, connection),
+    "merge": merge,
+    "finish": lambda event, connection, _: finish(event, connection),
+    "pending_deltas": lambda event, connection, _: pending_deltas(event, connection),
+    "record_delta": lambda event, connection, _: record_delta(event, connection),
+    "freshness": lambda _event, connection, _: freshness(connection),
+}
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     step = event.get("step") if isinstance(event, dict) else None
-    if step not in STEPS:
+    if not isinstance(step, str) or step not in STEPS:
         raise InvalidImportEvent(f"step must be one of {', '.join(STEPS)}")
     try:
-        connection = _database()
-        if step == "prepare":
-            return prepare(event, connection)
-        if step == "batch":
-            return batch(event, connection)
-        if step == "merge":
-            return merge(event, connection, context)
-        if step == "pending_deltas":
-            return pending_deltas(event, connection)
-        if step == "record_delta":
-            return record_delta(event, connection)
-        if step == "freshness":
-            return freshness(connection)
-        return finish(event, connection)
+        return STEPS[step](event, _database(), context)
     except psycopg.OperationalError as exc:
         logger.warning("Database unavailable", extra={"step": step, "error": type(exc).__name__})
         if _connection is not None:

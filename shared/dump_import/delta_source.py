@@ -27,6 +27,10 @@ class DeltaSourceError(Exception):
     """The source did not serve what was asked (unreachable, an HTTP error, a bad answer)."""
 
 
+class RangeNotSatisfiable(DeltaSourceError):
+    """A resumed download asked from the file's end or beyond (HTTP 416)."""
+
+
 def base_url(url: str) -> str:
     """`url` as a base that file names append to; DeltaSourceError unless http(s)."""
     parts = urlsplit(url)
@@ -40,7 +44,8 @@ def _get(url: str, headers: dict[str, str]) -> HTTPResponse:
     try:
         response: HTTPResponse = urllib.request.urlopen(request, timeout=TIMEOUT_S)  # noqa: S310
     except HTTPError as exc:
-        raise DeltaSourceError(f"{url}: HTTP {exc.code}") from None
+        failure = RangeNotSatisfiable if exc.code == 416 else DeltaSourceError
+        raise failure(f"{url}: HTTP {exc.code}") from None
     except (URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeltaSourceError(f"{url}: {reason}") from None
@@ -66,9 +71,12 @@ class DeltaBody:
 
 
 def open_delta(base: str, name: str, start: int = 0) -> DeltaBody:
-    """The file's body from byte `start` (from 0 when the server ignores the Range)."""
-    headers = {"Range": f"bytes={start}-"} if start else {}
-    response = _get(base + name, headers)
+    """The file's body from byte `start` (from 0 when the server ignores the Range, or when
+    `start` is the file's end: a download stopped after its last byte is fetched again)."""
+    try:
+        response = _get(base + name, {"Range": f"bytes={start}-"} if start else {})
+    except RangeNotSatisfiable:
+        response = _get(base + name, {})
     status = response.status
     length = response.headers.get("Content-Length")
     if status == 206:

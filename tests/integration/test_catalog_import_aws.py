@@ -237,6 +237,8 @@ def test_unreadable_items_are_counted_as_malformed() -> None:
     [
         {},
         {"step": "unknown"},
+        {"step": ["prepare"]},
+        {"step": "record_delta", "name": "openfoodfacts_products_1_2.json.gz", "report": []},
         {"step": "prepare", "execution": EXECUTION, "key": "k", "source": "mystery"},
         {"step": "prepare", "execution": EXECUTION, "key": "k", "source": "off", "full": "yes"},
         {"step": "batch", "BatchInput": {"run_id": "nope", "source": "off"}, "Items": []},

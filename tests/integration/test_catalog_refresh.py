@@ -189,6 +189,18 @@ def test_a_refresh_killed_during_a_download_resumes_it(
     assert len(catalog(engine)) == 932  # every product of the sample that passes the gates
 
 
+def test_a_download_stopped_after_its_last_byte_is_fetched_again(
+    refresh: Any, served: DeltaServer, engine: Engine
+) -> None:
+    write_delta(served.folder, 0, off_products()[:50])
+    refresh.downloads.mkdir()
+    whole = (served.folder / delta_name(0)).read_bytes()
+    (refresh.downloads / f"{delta_name(0)}.part").write_bytes(whole)  # not yet renamed
+    assert refresh(served) == 0
+    assert served.ranges == [f"bytes={len(whole)}-", None]  # 416, then from the start
+    assert applied(engine) == [delta_name(0)]
+
+
 def test_a_refresh_killed_during_an_import_resumes_and_completes(
     refresh: Any, served: DeltaServer, engine: Engine, database_url: str
 ) -> None:
