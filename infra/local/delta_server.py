@@ -1,8 +1,9 @@
-"""A local stand-in for Open Food Facts' delta folder: serves a directory's files and an
-`index.txt` naming its delta files, on 127.0.0.1, with Range requests (206) as the real static
-server answers them. The tests and the rehearsal point the refresh's source URL at it; nothing
-reaches the internet. `throttle` (bytes a second) slows bodies so that a test can stop a download
-halfway; `ranges` lists the Range header of every file request, in order."""
+"""A local stand-in for Open Food Facts' data folder: serves a directory's delta files under
+`/data/delta/` with an `index.txt` naming them, and its full dump at
+`/data/openfoodfacts-products.jsonl.gz` when it has one, on 127.0.0.1, with Range requests (206)
+as the real static server answers them. The tests and the rehearsal point the refresh's sources
+at it; nothing reaches the internet. `throttle` (bytes a second) slows bodies so that a test can
+stop a download halfway; `ranges` lists the Range header of every file request, in order."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from shared.domain.catalog_deltas import delta_file
 
 _RANGE = re.compile(r"bytes=(\d+)-")
+FULL_DUMP = "openfoodfacts-products.jsonl.gz"
 _SEND = 64 << 10
 
 
@@ -33,6 +35,10 @@ class DeltaServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}/data/delta/"
+
+    @property
+    def full_dump_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/data/{FULL_DUMP}"
 
     def index(self) -> bytes:
         """The folder's delta names, newest first, as the real index lists them."""
@@ -55,8 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
         if name == "index.txt":
             self._send(HTTPStatus.OK, self.server.index(), {})
             return
+        if self.path == f"/data/{FULL_DUMP}":
+            name = FULL_DUMP
         path = self.server.folder / name
-        if delta_file(name) is None or not path.is_file():
+        if (name != FULL_DUMP and delta_file(name) is None) or not path.is_file():
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", {})
             return
         self.server.ranges.append(self.headers.get("Range"))

@@ -21,13 +21,14 @@ class BrokenDeltaFile(Exception):
     """The file is not a complete gzipped JSON Lines file; the message says where."""
 
 
-def checked_records(compressed: IO[bytes], name: str) -> Iterator[SourceRecord]:
-    """The records of a gzipped delta read from `compressed`; BrokenDeltaFile (raised when the
+def checked_records(compressed: IO[bytes], name: str, skip: int = 0) -> Iterator[SourceRecord]:
+    """The records of a gzipped dump read from `compressed`, after its first `skip` lines (read,
+    not parsed: a conversion resumed in a later invocation); BrokenDeltaFile (raised when the
     reader gets there) at the first line that is not a JSON object or at a broken gzip stream."""
     try:
         with gzip.GzipFile(fileobj=compressed, mode="rb") as lines:
             for number, line in enumerate(lines, start=1):
-                if not line.strip():
+                if number <= skip or not line.strip():
                     continue
                 try:
                     document = orjson.loads(line)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from shared.domain.catalog_deltas import DeltaIndex, parse_index
 
 OFF_DELTA_URL = "https://static.openfoodfacts.org/data/delta/"
+OFF_FULL_DUMP_URL = "https://static.openfoodfacts.org/data/openfoodfacts-products.jsonl.gz"
 # Open Food Facts asks API and data users to name themselves in the User-Agent.
 USER_AGENT = "CountOnMe-catalog-refresh/1.0 (daily delta import)"
 # The index names 14 files of about 56 bytes: a megabyte is far beyond any real one.
@@ -71,12 +72,20 @@ class DeltaBody:
 
 
 def open_delta(base: str, name: str, start: int = 0) -> DeltaBody:
-    """The file's body from byte `start` (from 0 when the server ignores the Range, or when
+    """The delta file's body from byte `start` (see `open_url`)."""
+    return open_url(base + name, start)
+
+
+def open_url(url: str, start: int = 0) -> DeltaBody:
+    """A file's body from byte `start` (from 0 when the server ignores the Range, or when
     `start` is the file's end: a download stopped after its last byte is fetched again)."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DeltaSourceError(f"only http(s) URLs, not {url!r}")
+    name = url.rsplit("/", 1)[-1]
     try:
-        response = _get(base + name, {"Range": f"bytes={start}-"} if start else {})
+        response = _get(url, {"Range": f"bytes={start}-"} if start else {})
     except RangeNotSatisfiable:
-        response = _get(base + name, {})
+        response = _get(url, {})
     status = response.status
     length = response.headers.get("Content-Length")
     if status == 206:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 import orjson
 
-from shared.dump_import.projection import projector_for
+from shared.dump_import.projection import Projector, projector_for
 from shared.dump_import.readers import SourceRecord
 
 ITEMS_FORMAT = "countonme-catalog-items-v1"
@@ -19,12 +19,16 @@ ITEMS_FORMAT = "countonme-catalog-items-v1"
 MAX_ITEM_BYTES = 64 * 1024
 
 
+def item_line(record: SourceRecord, project: Projector) -> bytes:
+    """The record as an item line (projected; too large or malformed: a null document)."""
+    document = None if record.document is None else project(record.document)
+    line = orjson.dumps({"record": record.number, "document": document})
+    if len(line) > MAX_ITEM_BYTES:
+        line = orjson.dumps({"record": record.number, "document": None})
+    return line + b"\n"
+
+
 def item_lines(records: Iterable[SourceRecord], source: str) -> Iterator[bytes]:
-    """The records as item lines (projected; too large or malformed: a null document)."""
+    """The records as item lines."""
     project = projector_for(source)
-    for record in records:
-        document = None if record.document is None else project(record.document)
-        line = orjson.dumps({"record": record.number, "document": document})
-        if len(line) > MAX_ITEM_BYTES:
-            line = orjson.dumps({"record": record.number, "document": None})
-        yield line + b"\n"
+    return (item_line(record, project) for record in records)

@@ -114,7 +114,10 @@ def project_fdc(food: Mapping[str, Any]) -> Document:
     return projected
 
 
-def projector_for(source: str) -> Callable[[Mapping[str, Any]], Document]:
+Projector = Callable[[Mapping[str, Any]], Document]
+
+
+def projector_for(source: str) -> Projector:
     """The source's projection; a document of an unexpected shape comes back whole."""
     project = project_fdc if source == SOURCE_USDA else project_off
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from functions.catalog_import import handler as import_handler
+from functions.catalog_refresh import full_dump
 from functions.catalog_refresh import handler as refresh_handler
 from infra.catalog.aws_import import REFRESH_MACHINE_OUTPUT
 from infra.local.database import REPO_ROOT
@@ -28,11 +29,12 @@ EACH = APPLY["ItemProcessor"]["States"]
 
 
 def reachable(states: dict[str, Any], start: str) -> list[str]:
+    """The states from `start` on, through states with one successor each."""
     order, name = [], start
     while True:
         order.append(name)
         following = successors(states[name])
-        if not following:
+        if len(following) != 1:
             return order
         [name] = following
 
@@ -42,10 +44,11 @@ def payload_step(state: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_the_run_lists_leaves_out_the_applied_applies_each_in_order_then_publishes() -> None:
-    assert reachable(STATES, MACHINE["Definition"]["StartAt"]) == [
+    start = STATES[MACHINE["Definition"]["StartAt"]]
+    assert start["Type"] == "Choice" and start["Default"] == "ListDeltas"
+    assert reachable(STATES, "ListDeltas") == [
         "ListDeltas", "PendingDeltas", "ApplyDeltas", "PublishFreshness",
     ]  # fmt: skip
-    assert set(STATES) == {"ListDeltas", "PendingDeltas", "ApplyDeltas", "PublishFreshness"}
     assert APPLY["ItemsPath"] == "$.pending.files"
     assert APPLY["MaxConcurrency"] == 1  # oldest first, one at a time
     assert reachable(EACH, APPLY["ItemProcessor"]["StartAt"]) == [
@@ -54,9 +57,50 @@ def test_the_run_lists_leaves_out_the_applied_applies_each_in_order_then_publish
     assert set(EACH) == {"FetchDelta", "ImportDelta", "RecordDelta"}
 
 
+def test_full_true_fetches_the_whole_dump_until_done_then_imports_it_full() -> None:
+    [rule] = STATES["DeltasOrFullDump"]["Choices"]
+    assert rule == {
+        "And": [
+            {"Variable": "$.full", "IsPresent": True},
+            {"Variable": "$.full", "BooleanEquals": True},
+        ],
+        "Next": "BeginFullDump",
+    }
+    assert STATES["BeginFullDump"]["Result"]["state"] == {"phase": "start"}
+    assert successors(STATES["BeginFullDump"]) == {"FetchFullDump"}
+    fetch = STATES["FetchFullDump"]
+    assert payload_step(fetch) == ("${FetchFunctionArn}", "fetch_full")
+    assert fetch["Parameters"]["Payload"]["state.$"] == "$.dump.state"  # its own last answer
+    assert fetch["ResultSelector"] == {"phase.$": "$.Payload.phase", "state.$": "$.Payload"}
+    loop = STATES["FullDumpFetched"]
+    assert loop["Default"] == "FetchFullDump"  # called again until done
+    assert loop["Choices"] == [
+        {"Variable": "$.dump.phase", "StringEquals": "done", "Next": "ImportFullDump"}
+    ]
+    task = STATES["ImportFullDump"]
+    assert task["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    child = task["Parameters"]["Input"]
+    assert (child["key.$"], child["full"]) == ("$.dump.state.key", True)
+    assert successors(task) == {"PublishFreshness"}
+    every = set(reachable(STATES, "BeginFullDump")) | set(reachable(STATES, "ListDeltas"))
+    assert every | {"DeltasOrFullDump", "ImportFullDump"} == set(STATES)
+
+
+def test_the_monthly_schedule_asks_for_the_full_import_and_is_off_by_default() -> None:
+    schedule = RESOURCES["CatalogFullImportScheduled"]["Properties"]
+    assert schedule["Target"]["Input"] == '{"full": true}'
+    assert schedule["Target"]["Arn"] == {"Ref": "CatalogRefreshStateMachine"}
+    assert schedule["State"] == {"Fn::If": ["FullImportEnabled", "ENABLED", "DISABLED"]}
+    assert TEMPLATE["Parameters"]["CatalogFullImportEnabled"]["Default"] == "false"
+    assert TEMPLATE["Parameters"]["CatalogFullImportSchedule"]["Default"] == "cron(0 3 1 * ? *)"
+    daily = RESOURCES["CatalogRefreshScheduled"]["Properties"]["Target"]["Input"]
+    assert daily == "{}"
+
+
 def test_each_step_goes_to_the_function_that_has_it() -> None:
     fetch, imports = "${FetchFunctionArn}", "${ImportFunctionArn}"
     calls = {
+        "FetchFullDump": payload_step(STATES["FetchFullDump"]),
         "ListDeltas": payload_step(STATES["ListDeltas"]),
         "PendingDeltas": payload_step(STATES["PendingDeltas"]),
         "FetchDelta": payload_step(EACH["FetchDelta"]),
@@ -64,6 +108,7 @@ def test_each_step_goes_to_the_function_that_has_it() -> None:
         "PublishFreshness": payload_step(STATES["PublishFreshness"]),
     }
     assert calls == {
+        "FetchFullDump": (fetch, "fetch_full"),
         "ListDeltas": (fetch, "list"),
         "PendingDeltas": (imports, "pending_deltas"),
         "FetchDelta": (fetch, "fetch"),
@@ -171,13 +216,14 @@ def test_the_fetch_function_writes_delta_items_and_nothing_else() -> None:
         "logs:CreateLogStream", "logs:PutLogEvents",
         "s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload",
     }  # fmt: skip
-    prefix = refresh_handler.DELTAS_PREFIX
+    prefixes = (refresh_handler.DELTAS_PREFIX, full_dump.FULL_PREFIX)
     for action in ("s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"):
-        assert actions[action] == [f"Fn::Sub: ${{CatalogDumpBucket.Arn}}/{prefix}*\n"]
-    assert prefix.startswith("dumps/")  # the bucket's lifecycle expires dumps/
+        assert actions[action] == [f"Fn::Sub: ${{CatalogDumpBucket.Arn}}/{p}*\n" for p in prefixes]
+    assert all(p.startswith("dumps/") for p in prefixes)  # the bucket's lifecycle expires dumps/
     env = function["Properties"]["Environment"]["Variables"]
     assert env["DUMP_BUCKET"] == {"Ref": "CatalogDumpBucket"}
     assert env["DELTA_SOURCE_URL"] == {"Ref": "CatalogDeltaSourceUrl"}
+    assert env["FULL_DUMP_URL"] == {"Ref": "CatalogFullDumpUrl"}
 
 
 def test_the_refresh_machine_calls_its_functions_and_starts_imports_only() -> None:

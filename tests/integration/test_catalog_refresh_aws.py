@@ -18,8 +18,10 @@ from moto import mock_aws
 from sqlalchemy import Engine, text
 
 from functions.catalog_import import handler as import_handler
+from functions.catalog_refresh import full_dump as full_dump_steps
 from functions.catalog_refresh import handler as refresh_handler
-from infra.local.delta_server import DeltaServer, serving
+from functions.catalog_refresh import uploads
+from infra.local.delta_server import FULL_DUMP, DeltaServer, serving
 from shared.dump_import.delta_check import BrokenDeltaFile
 from shared.dump_import.items import ITEMS_FORMAT, item_lines
 from shared.dump_import.projection import projector_for
@@ -47,13 +49,13 @@ def aws(
     monkeypatch.setenv("DELTA_SOURCE_URL", served.url)
     monkeypatch.setenv("DUMP_BUCKET", BUCKET)
     with mock_aws():
-        refresh_handler._s3.cache_clear()
+        uploads.s3.cache_clear()
         s3 = boto3.client("s3", region_name="eu-central-1")
         s3.create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
         )
         yield s3
-        refresh_handler._s3.cache_clear()
+        uploads.s3.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -189,7 +191,7 @@ def test_freshness_is_the_newest_recorded_change(aws: Any, served: DeltaServer) 
 def test_the_fetch_streams_a_delta_larger_than_a_part(
     aws: Any, served: DeltaServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(refresh_handler, "PART_BYTES", 5 << 20)  # S3's smallest part
+    monkeypatch.setattr(uploads, "PART_BYTES", 5 << 20)  # S3's smallest part
     project = projector_for("off")  # the fields the items keep: smaller to write and read
     products = [project(p) for p in off_products()] * 20  # 20,000 items: over 5 MiB
     with gzip.open(served.folder / delta_name(0), "wb") as out:
@@ -199,3 +201,63 @@ def test_the_fetch_streams_a_delta_larger_than_a_part(
     parts = aws.head_object(Bucket=BUCKET, Key=fetched["key"], PartNumber=1)
     assert int(parts["PartsCount"]) > 1
     assert len(items_of(aws, fetched["key"])) == 20_000
+
+
+class Clock:
+    """A Lambda context whose time runs out after `calls` checks of the time left."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.calls -= 1
+        return 900_000 if self.calls > 0 else 1_000
+
+
+def full_dump(folder: Path, copies: int) -> Path:
+    """A full dump: the sample's products, projected (smaller), `copies` times with new codes."""
+    project = projector_for("off")
+    path = folder / FULL_DUMP
+    with gzip.open(path, "wb") as out:
+        for copy in range(copies):
+            for product in off_products():
+                code = f"{copy:03d}{product['code']}"
+                out.write(orjson.dumps({**project(product), "code": code}) + b"\n")
+    return path
+
+
+def test_the_full_dump_is_converted_over_as_many_invocations_as_it_takes(
+    aws: Any, served: DeltaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import moto.s3.models
+
+    dump = full_dump(served.folder, copies=4)
+    monkeypatch.setenv("FULL_DUMP_URL", served.full_dump_url)
+    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 1)
+    monkeypatch.setattr(full_dump_steps, "RAW_PART_BYTES", dump.stat().st_size // 5)
+    monkeypatch.setattr(uploads, "PART_BYTES", 150_000)  # about 3 parts a conversion
+    state: dict[str, Any] = {"phase": "start"}
+    phases: list[str] = []  # the phase each invocation returned
+    while state["phase"] != "done":
+        event = {"step": "fetch_full", "run": "2026-12", "state": state}
+        state = refresh_handler.handle(event, Clock(calls=3))
+        phases.append(state["phase"])
+    # the copy stopped and resumed, then the conversion stopped and resumed, more than once
+    assert phases.count("copy") >= 1 and phases.count("convert") >= 2
+    assert state["key"] == "dumps/off/full/2026-12.jsonl" and state["lines"] == 4000
+    expected = list(item_lines(open_records(dump), "off"))
+    assert [orjson.dumps(item) + b"\n" for item in items_of(aws, state["key"])] == expected
+    raw = aws.get_object(Bucket=BUCKET, Key="dumps/off/full/2026-12.jsonl.gz")["Body"].read()
+    assert raw == dump.read_bytes()
+    assert served.ranges[0] is None and served.ranges[1].startswith("bytes=")  # copy resumed
+    assert aws.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+@pytest.mark.parametrize(
+    "state",
+    [None, {"phase": "done"}, {"phase": "start"}],
+)
+def test_the_full_fetch_refuses_states_it_never_returned(aws: Any, state: Any) -> None:
+    event = {"step": "fetch_full", "run": "../x", "state": state}
+    with pytest.raises(full_dump_steps.InvalidFullDumpState):
+        refresh_handler.handle(event, Clock(calls=10))
