@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from starlette.testclient import TestClient
 from functions.migrate.runner import upgrade_database
 from infra.local.asgi import create_asgi_app
 from infra.local.database import LOCAL_DIR, ensure_database, socket_url, start_embedded_server
+from infra.local.delta_server import DeltaServer, serving
 from infra.local.gateway import ApiGateway
 from infra.local.pgbouncer import pgbouncer, pooled_transactions
 from infra.local.template import api_config
@@ -187,3 +189,13 @@ def device(client: TestClient) -> Device:
 @pytest.fixture
 def other_device(client: TestClient) -> Device:
     return Device(client)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[DeltaServer]:
+    """A stand-in for Open Food Facts' data folder on 127.0.0.1, serving an empty folder the
+    test fills (`tests/support/deltas.py` writes delta files)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with serving(folder) as server:
+        yield server

@@ -8,8 +8,6 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-import psycopg
-
 from infra.catalog import import_dump
 from infra.local.database import local_database_url
 from shared.domain.catalog_deltas import STALE_AFTER
@@ -21,8 +19,11 @@ def main() -> int:
     try:
         with import_dump.connect(url) as connection:
             fresh = catalog_deltas.fresh_through(connection)
-    except (import_dump.ImportRefused, psycopg.OperationalError) as exc:
+    except import_dump.ImportRefused as exc:
         print(f"catalog-freshness: {exc}", file=sys.stderr)
+        return 2
+    except import_dump.DATABASE_ERRORS as exc:
+        print(f"catalog-freshness: {import_dump.unreachable(exc)}", file=sys.stderr)
         return 2
     if fresh is None:
         print("no delta applied yet: run make catalog-refresh")

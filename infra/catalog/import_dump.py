@@ -45,6 +45,16 @@ class ImportRefused(Exception):
     """A reason to write nothing, said in one line."""
 
 
+# What a command says as "database unreachable" (the driver's or SQLAlchemy's).
+DATABASE_ERRORS = (psycopg.OperationalError, SQLAlchemyOperationalError)
+
+
+def unreachable(exc: Exception) -> str:
+    """The database error's first line, for a one-line message."""
+    text = str(exc).strip()
+    return f"database unreachable: {text.splitlines()[0] if text else type(exc).__name__}"
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make catalog-import", description=__doc__.split("\n")[0])
     parser.add_argument("file", type=Path)
@@ -157,9 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CatalogFileError, ImportRefused) as exc:
         print(f"catalog-import: {exc}", file=sys.stderr)
         return 2
-    except (psycopg.OperationalError, SQLAlchemyOperationalError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"catalog-import: database unreachable: {reason}", file=sys.stderr)
+    except DATABASE_ERRORS as exc:
+        print(f"catalog-import: {unreachable(exc)}", file=sys.stderr)
         return 2
     return 0
 

@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
-from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
 from infra.catalog import import_dump
 from infra.local.database import local_database_url
@@ -185,9 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     except (DeltaSourceError, BrokenDeltaFile, import_dump.ImportRefused) as exc:
         print(f"catalog-refresh: {exc}", file=sys.stderr)
         return 1
-    except (psycopg.OperationalError, SQLAlchemyOperationalError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"catalog-refresh: database unreachable: {reason}", file=sys.stderr)
+    except import_dump.DATABASE_ERRORS as exc:
+        print(f"catalog-refresh: {import_dump.unreachable(exc)}", file=sys.stderr)
         return 2
     return 0
 

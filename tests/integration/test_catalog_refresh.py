@@ -22,22 +22,19 @@ from sqlalchemy import Engine, text
 from infra.catalog import freshness, synthetic
 from infra.catalog.import_dump import main as import_main
 from infra.catalog.refresh import main as refresh_main
-from infra.local.delta_server import DeltaServer, serving
+from infra.local.delta_server import DeltaServer
 from shared.repositories import catalog_deltas
 from tests.support.catalog_data import off_products
-from tests.support.deltas import DAY, FIRST_CHANGE, delta_name, write_delta
+from tests.support.deltas import (
+    DAY,
+    FIRST_CHANGE,
+    delta_name,
+    write_delta,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # A product of the sample that passes the gates; the tests rename it from one day to the next.
 CHANGED = "0000105000042"
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[DeltaServer]:
-    folder = tmp_path / "served"
-    folder.mkdir()
-    with serving(folder) as server:
-        yield server
 
 
 @pytest.fixture

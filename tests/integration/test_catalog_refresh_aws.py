@@ -21,25 +21,30 @@ from functions.catalog_import import handler as import_handler
 from functions.catalog_refresh import full_dump as full_dump_steps
 from functions.catalog_refresh import handler as refresh_handler
 from functions.catalog_refresh import uploads
-from infra.local.delta_server import FULL_DUMP, DeltaServer, serving
+from infra.local.delta_server import FULL_DUMP, DeltaServer
 from shared.dump_import.delta_check import BrokenDeltaFile
 from shared.dump_import.items import ITEMS_FORMAT, item_lines
 from shared.dump_import.projection import projector_for
 from shared.dump_import.readers import open_records
 from tests.integration.test_catalog_import_aws import Context, batch_event, merge_and_finish
 from tests.support.catalog_data import off_products
-from tests.support.deltas import delta_name, write_delta
+from tests.support.deltas import (
+    delta_name,
+    write_delta,
+)
 
 BUCKET = "countonme-dev-dumps"
 NEWCOMER = "2000000000015"
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[DeltaServer]:
-    folder = tmp_path / "served"
-    folder.mkdir()
-    with serving(folder) as server:
-        yield server
+@pytest.fixture(autouse=True)
+def fresh_connection(clean_db: None) -> Iterator[None]:
+    """Each test opens the import function's connection anew (as a new sandbox would)."""
+    import_handler._connection = None
+    yield
+    if import_handler._connection is not None:
+        import_handler._connection.close()
+    import_handler._connection = None
 
 
 @pytest.fixture
@@ -56,15 +61,6 @@ def aws(
         )
         yield s3
         uploads.s3.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def fresh_connection(clean_db: None) -> Iterator[None]:
-    import_handler._connection = None
-    yield
-    if import_handler._connection is not None:
-        import_handler._connection.close()
-    import_handler._connection = None
 
 
 def two_days(folder: Path) -> None:
