@@ -44,24 +44,14 @@ CHUNK = 1 << 20
 
 @dataclass
 class RefreshReport:
-    """What a run applied, summed over its files."""
+    """The files a run applied and their imports' totals."""
 
     files: list[str] = field(default_factory=list)
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    seconds: float = 0.0
+    total: ImportReport = field(default_factory=ImportReport)
 
     def add(self, name: str, report: ImportReport) -> None:
         self.files.append(name)
-        self.read += report.read
-        self.inserted += report.inserted
-        self.updated += report.updated
-        self.unchanged += report.unchanged
-        self.rejected += sum(report.rejected.values())
-        self.seconds += report.seconds
+        self.total.add(report)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -135,15 +125,16 @@ def recorded_report(report: ImportReport) -> dict[str, Any]:
 
 def summary(report: RefreshReport, in_index: int, fresh: object) -> Table:
     table = Table(title="catalog refresh", show_header=False)
+    total = report.total
     for label, value in (
         ("files in the index", in_index),
         ("files applied", len(report.files)),
-        ("records read", report.read),
-        ("inserted", report.inserted),
-        ("updated", report.updated),
-        ("unchanged", report.unchanged),
-        ("rejected", report.rejected),
-        ("seconds", f"{report.seconds:.1f}"),
+        ("records read", total.read),
+        ("inserted", total.inserted),
+        ("updated", total.updated),
+        ("unchanged", total.unchanged),
+        ("rejected", sum(total.rejected.values())),
+        ("seconds", f"{total.seconds:.1f}"),
         ("fresh through", fresh or "never refreshed"),
     ):
         table.add_row(label, str(value))

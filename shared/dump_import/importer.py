@@ -37,6 +37,17 @@ class ImportReport:
     seconds: float = 0.0
     complete: bool = False  # the whole file was read (no --limit cut it short)
 
+    def add(self, other: ImportReport) -> None:
+        """Count `other`'s run in this one (the refresh's total over its files)."""
+        self.read += other.read
+        self.staged += other.staged
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.retired += other.retired
+        self.rejected.update(other.rejected)
+        self.seconds += other.seconds
+
 
 def stage_batch(
     connection: psycopg.Connection[Any], run_id: uuid.UUID, records: list[CatalogRecord]

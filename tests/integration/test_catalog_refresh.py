@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,11 +87,14 @@ def applied(engine: Engine) -> list[str]:
 
 
 def test_deltas_apply_oldest_first_and_a_second_run_does_nothing(
-    refresh: Any, served: DeltaServer, engine: Engine
+    refresh: Any, served: DeltaServer, engine: Engine, capsys: pytest.CaptureFixture[str]
 ) -> None:
     two_days(served.folder)
     assert refresh(served) == 0
     after = catalog(engine)
+    summary = capsys.readouterr().out.split("catalog refresh")[-1]  # the last table: the run's
+    for label, value in (("files applied", 2), ("records read", 501), ("inserted", len(after))):
+        assert re.search(rf"{label}\s*│\s*{value}\s*│", summary), (label, summary)
     assert after[CHANGED][0] == "New name"  # day 1 applied after day 0
     assert 400 < len(after) < 500  # the gates reject some of the sample, as for a full import
     assert applied(engine) == [delta_name(0), delta_name(1)]
