@@ -5,10 +5,10 @@ full run did not see, and clear the run. No statement here touches one product a
 The merge is keyed by `(source, source_id)` and skips a product whose content hash is unchanged,
 so re-importing a file writes nothing (`updated_at` stays), and one whose source says it is older
 than the version held (`source_modified_at`), so an older delta or dump never undoes a newer
-change; both count as unchanged. Each chunk of staged rows is one
-transaction: products are upserted, then the changed ones get their portions replaced. A run that
-dies leaves every product either as it was or fully merged, and running the file again completes
-it. Only row locks are taken: search and barcode lookups keep reading (MVCC) throughout.
+change; both count as unchanged. Each chunk of staged rows is one transaction: products are
+upserted, then the changed ones get their portions replaced. A run that dies leaves every product
+either as it was or fully merged, and running the file again completes it. Only row locks are
+taken: search and barcode lookups keep reading (MVCC) throughout.
 """
 
 from __future__ import annotations
@@ -118,13 +118,13 @@ _CHUNK = """
     WHERE run_id = %(run_id)s AND seq BETWEEN %(first)s AND %(last)s
     ORDER BY source, source_id, source_modified_at DESC NULLS LAST, seq DESC
 """
-# Whether the incoming version `i` replaces the held one `c`: a newer one does, an older one
+# Whether the incoming version replaces the held one `c`: a newer one does, an older one
 # never; with equal times (or a source that gives none) only a different content does.
 _REPLACES = """
-    CASE WHEN c.source_modified_at IS NULL OR {i}.source_modified_at IS NULL
-              OR c.source_modified_at = {i}.source_modified_at
-         THEN c.content_hash IS DISTINCT FROM {i}.content_hash
-         ELSE {i}.source_modified_at > c.source_modified_at END
+    CASE WHEN c.source_modified_at IS NULL OR EXCLUDED.source_modified_at IS NULL
+              OR c.source_modified_at = EXCLUDED.source_modified_at
+         THEN c.content_hash IS DISTINCT FROM EXCLUDED.content_hash
+         ELSE EXCLUDED.source_modified_at > c.source_modified_at END
 """
 _UPSERT = f"""
     WITH incoming AS ({_CHUNK}),
@@ -140,7 +140,7 @@ _UPSERT = f"""
             barcode = EXCLUDED.barcode, category = EXCLUDED.category,
             popularity = EXCLUDED.popularity, content_hash = EXCLUDED.content_hash,
             source_modified_at = EXCLUDED.source_modified_at, updated_at = now()
-        WHERE {_REPLACES.format(i="EXCLUDED")}
+        WHERE {_REPLACES}
         RETURNING (xmax = 0) AS inserted
     )
     SELECT (SELECT count(*) FROM incoming),
