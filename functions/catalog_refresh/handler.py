@@ -52,11 +52,16 @@ def list_files() -> dict[str, Any]:
     return {"files": files}
 
 
+# S3 answers a HEAD of a missing key 403, not 404, to a role that may not list the bucket (this
+# one may not): either means "not there"; a real denial then fails the upload, loudly.
+_ABSENT = ("403", "404", "AccessDenied", "Forbidden", "NoSuchKey", "NotFound")
+
+
 def _fetched_before(bucket: str, key: str, delta: DeltaFile) -> bool:
     try:
         head = s3().head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        if exc.response.get("Error", {}).get("Code") in _ABSENT:
             return False
         raise
     metadata = head.get("Metadata", {})

@@ -257,3 +257,17 @@ def test_the_full_fetch_refuses_states_it_never_returned(aws: Any, state: Any) -
     event = {"step": "fetch_full", "run": "../x", "state": state}
     with pytest.raises(full_dump_steps.InvalidFullDumpState):
         refresh_handler.handle(event, Clock(calls=10))
+
+
+def test_a_head_refused_for_want_of_list_permission_means_not_fetched(
+    aws: Any, served: DeltaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In AWS the fetch role may not list the bucket, so a missing key's HEAD is a 403."""
+    from botocore.exceptions import ClientError
+
+    def forbidden(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+    monkeypatch.setattr(uploads.s3(), "head_object", forbidden)
+    two_days(served.folder)
+    assert on_fetch({"step": "fetch", "name": delta_name(0)})["fetched"] is True
