@@ -37,7 +37,9 @@ def test_the_api_tests_pass_behind_a_transaction_pooler(
 ) -> None:
     binary()  # PgBouncerMissingError says how to install it
     code, stdout, stderr = astuple(background_runs.outcome(request.node.nodeid, TIMEOUT_S))
-    assert code == 0, stdout[-6000:] + stderr[-2000:]
+    # The failures section first: the tail alone is the metrics lines a failure captured.
+    failures = stdout[stdout.find("= FAILURES =") :][:6000] if "= FAILURES =" in stdout else ""
+    assert code == 0, failures + stdout[-1500:] + stderr[-2000:]
     summary = next(line for line in reversed(stdout.splitlines()) if " passed" in line)
     assert "failed" not in summary and "error" not in summary
     pooled = re.search(r"pgbouncer pooled transactions: (\d+)", stdout)
