@@ -6,18 +6,19 @@ Steps, each named when it fails (docs/operations.md, "Rehearsal"):
 
 1. preflight: Python 3.13 for the functions, 127.0.0.1:5432 free, a free port for the emulator;
 2. postgres: the rehearsal's PostgreSQL (TLS, a CA of its own) on 127.0.0.1:5432;
-3. emulator: MiniStack with the rehearsal's patches (`infra.rehearsal.ministack_server`);
-4. network stack, database stack: the stand-ins in infra/rehearsal/ (same export names);
-5. application stack: `make deploy STAGE=dev` with the functions built for this machine; the
-   emulator's CloudFormation runs the SAM transform and the migration custom resource, which
-   must answer SUCCESS and leave the schema at the newest revision; the API has one stage;
-   (deployed with the daily refresh switched on every minute, from the delta server below);
-6. catalog upload, catalog import: `make catalog-upload` of the Open Food Facts sample and
+3. delta server: two Open Food Facts delta files of the sample, the second with a product of its
+   own, on a local server (`infra.local.delta_server`, 127.0.0.1): the refresh's source;
+4. emulator: MiniStack with the rehearsal's patches (`infra.rehearsal.ministack_server`);
+5. network stack, database stack: the stand-ins in infra/rehearsal/ (same export names);
+6. application stack: `make deploy STAGE=dev` with the functions built for this machine and the
+   daily refresh switched on every minute from the delta server; the emulator's CloudFormation
+   runs the SAM transform and the migration custom resource, which must answer SUCCESS and leave
+   the schema at the newest revision; the API has one stage;
+7. catalog upload, catalog import: `make catalog-upload` of the Open Food Facts sample and
    `make catalog-import-aws`; the execution must succeed and its report land in the bucket;
-7. scheduled refresh: the stack's EventBridge Scheduler schedule starts the refresh state
-   machine, which applies the two delta files a local server (`infra.local.delta_server`, on
-   127.0.0.1, started before the deploy) serves, through the import state machine;
-8. smoke: `python -m infra.smoke` through the stage URL, with a barcode only the second delta
+8. scheduled refresh: the stack's EventBridge Scheduler schedule starts the refresh state
+   machine, which applies both delta files through the import state machine;
+9. smoke: `python -m infra.smoke` through the stage URL, with the barcode only the second delta
    file brought.
 """
 
