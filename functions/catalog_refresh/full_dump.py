@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from functions.catalog_refresh import uploads
 from functions.catalog_refresh.uploads import MultipartUpload, s3
@@ -40,7 +41,7 @@ class InvalidFullDumpState(ValueError):
     """The state is not one this step returned."""
 
 
-def _read_full(stream: Any, size: int) -> bytes:
+def _read_full(stream: IO[bytes], size: int) -> bytes:
     """Up to `size` bytes (fewer only at the end of the stream)."""
     chunks, got = [], 0
     while got < size and (chunk := stream.read(size - got)):
@@ -56,7 +57,7 @@ def _begin(run: str, bucket: str) -> dict[str, Any]:
     return {"phase": "copy", "run": run, "offset": 0, "raw": raw.state()}
 
 
-def _copy(state: dict[str, Any], time_left: Any) -> dict[str, Any]:
+def _copy(state: dict[str, Any], time_left: Callable[[], int]) -> dict[str, Any]:
     raw = MultipartUpload.resumed(state["raw"])
     body = open_url(os.environ["FULL_DUMP_URL"], state["offset"])
     if body.start != state["offset"]:  # the source sent it whole: begin the copy again
@@ -79,7 +80,7 @@ def _copy(state: dict[str, Any], time_left: Any) -> dict[str, Any]:
             "items": items.state()}  # fmt: skip
 
 
-def _convert(state: dict[str, Any], time_left: Any) -> dict[str, Any]:
+def _convert(state: dict[str, Any], time_left: Callable[[], int]) -> dict[str, Any]:
     items = MultipartUpload.resumed(state["items"])
     done = state["lines_done"]
     project = projector_for(SOURCE_OFF)
@@ -96,7 +97,7 @@ def _convert(state: dict[str, Any], time_left: Any) -> dict[str, Any]:
     return {"phase": "done", "run": state["run"], "key": items.key, "lines": done}
 
 
-def fetch_full(event: dict[str, Any], time_left: Any) -> dict[str, Any]:
+def fetch_full(event: dict[str, Any], time_left: Callable[[], int]) -> dict[str, Any]:
     """One invocation's share of the work; the state for the next (or `done` with the key)."""
     state = event.get("state")
     if not isinstance(state, dict) or state.get("phase") not in ("start", "copy", "convert"):

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from shared.domain.catalog_deltas import DeltaIndex, parse_index
 
 OFF_DELTA_URL = "https://static.openfoodfacts.org/data/delta/"
-OFF_FULL_DUMP_URL = "https://static.openfoodfacts.org/data/openfoodfacts-products.jsonl.gz"
 # Open Food Facts asks API and data users to name themselves in the User-Agent.
 USER_AGENT = "CountOnMe-catalog-refresh/1.0 (daily delta import)"
 # The index names 14 files of about 56 bytes: a megabyte is far beyond any real one.
@@ -32,16 +31,21 @@ class RangeNotSatisfiable(DeltaSourceError):
     """A resumed download asked from the file's end or beyond (HTTP 416)."""
 
 
-def base_url(url: str) -> str:
-    """`url` as a base that file names append to; DeltaSourceError unless http(s)."""
+def _http_url(url: str) -> str:
+    """`url`, when it is an http(s) URL with a host; DeltaSourceError otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise DeltaSourceError(f"the delta source must be an http(s) URL, not {url!r}")
-    return url if url.endswith("/") else url + "/"
+        raise DeltaSourceError(f"the source must be an http(s) URL, not {url!r}")
+    return url
+
+
+def base_url(url: str) -> str:
+    """`url` as a base that file names append to; DeltaSourceError unless http(s)."""
+    return url if _http_url(url).endswith("/") else url + "/"
 
 
 def _get(url: str, headers: dict[str, str]) -> HTTPResponse:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})  # noqa: S310 (scheme checked by base_url)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **headers})  # noqa: S310 (callers pass base_url's or _http_url's)
     try:
         response: HTTPResponse = urllib.request.urlopen(request, timeout=TIMEOUT_S)  # noqa: S310
     except HTTPError as exc:
@@ -79,9 +83,7 @@ def open_delta(base: str, name: str, start: int = 0) -> DeltaBody:
 def open_url(url: str, start: int = 0) -> DeltaBody:
     """A file's body from byte `start` (from 0 when the server ignores the Range, or when
     `start` is the file's end: a download stopped after its last byte is fetched again)."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise DeltaSourceError(f"only http(s) URLs, not {url!r}")
-    name = url.rsplit("/", 1)[-1]
+    name = _http_url(url).rsplit("/", 1)[-1]
     try:
         response = _get(url, {"Range": f"bytes={start}-"} if start else {})
     except RangeNotSatisfiable:
